@@ -21,13 +21,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/textdiff-mnist demo "$(PROMPT)" --out demo.png
 
+# Notebooks run two at a time, one torch thread each (two 2-thread processes on 2 cores thrash).
 test: $(STAMP)
-	$(BIN)/nbdev-test --n-workers 2
+	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
 	$(BIN)/python -m pytest -q
 
 test-slow: $(STAMP)
 	$(BIN)/nbdev-test --n-workers 1 --flags slow
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --runslow
 
 export: $(STAMP)
 	$(BIN)/nbdev-export
