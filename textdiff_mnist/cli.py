@@ -12,12 +12,12 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CLIError', 'cmd_generate', 'cmd_train', 'cmd_demo', 'cmd_info', 'build_parser', 'main']
 
-# %% ../nbs/12_cli.ipynb #506258f3
+# %% ../nbs/12_cli.ipynb #01a49053
 class CLIError(Exception): pass
 
 def _expected_errors():
     "The exception types that mean 'bad input or environment', reported without a traceback."
-    from textdiff_mnist.generate import GenerationError
+    from textdiff_mnist.generation import GenerationError
     from textdiff_mnist.captions import NoDigitError
     from textdiff_mnist.train import CheckpointError
     from textdiff_mnist.data import DataUnavailableError
@@ -33,7 +33,7 @@ def _number(s):
     except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
 
 def cmd_generate(a):
-    from textdiff_mnist.generate import generate, save_samples, validate_request, SAMPLE_FORMATS
+    from textdiff_mnist.generation import generate, save_samples, validate_request, SAMPLE_FORMATS
     if Path(a.out).suffix.lower() not in SAMPLE_FORMATS:
         raise CLIError(f"--out {a.out} must end in one of {', '.join(SAMPLE_FORMATS)}")
     if Path(a.out).is_dir(): raise CLIError(f"--out {a.out} is a directory; give a file name")
@@ -57,7 +57,7 @@ def cmd_train(a):
     print(f"trained to step {ck['step']}; checkpoint {Path(a.out)/'last.pt'}")
 
 def cmd_demo(a):
-    from textdiff_mnist.generate import bundled_weights
+    from textdiff_mnist.generation import bundled_weights
     if not bundled_weights().exists():
         from textdiff_mnist.data import load_mnist
         from textdiff_mnist.attributes import load_attributes
@@ -69,13 +69,13 @@ def cmd_demo(a):
     cmd_generate(a)
 
 def cmd_info(a):
-    from textdiff_mnist.generate import bundled_weights
+    from textdiff_mnist.generation import bundled_weights
     from textdiff_mnist.train import read_checkpoint
     ck = read_checkpoint(a.checkpoint or bundled_weights())
     print(json.dumps(dict(model_config=ck['model_config'], card=json.loads(ck.get('card', '{}'))), indent=2))
 
 def build_parser():
-    from textdiff_mnist.generate import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE
+    from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE
     from textdiff_mnist.samplers import SAMPLERS
     p = argparse.ArgumentParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
