@@ -1,4 +1,4 @@
-"""`textdiff-mnist generate | train | demo | info`: the library from a shell, with one clear line on stderr and a non-zero exit for bad input.
+"""`textdiff-mnist generate | train | demo | info | bench`: the library from a shell, with one clear line on stderr and a non-zero exit for bad input.
 
 Docs: https://textdiff.github.io/textdiff-mnist/cli.html.md"""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CLIError', 'cmd_generate', 'cmd_train', 'cmd_demo', 'cmd_info', 'build_parser', 'main']
 
-# %% ../nbs/12_cli.ipynb #01a49053
+# %% ../nbs/12_cli.ipynb #600ece94
 class CLIError(Exception): pass
 
 def _expected_errors():
@@ -21,7 +21,8 @@ def _expected_errors():
     from textdiff_mnist.captions import NoDigitError
     from textdiff_mnist.train import CheckpointError
     from textdiff_mnist.data import DataUnavailableError
-    return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError)
+    from textdiff_mnist.bench import BenchmarkError
+    return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError)
 
 def _positive_int(s):
     try: v = int(s)
@@ -113,6 +114,8 @@ def build_parser():
     i = sub.add_parser('info', help="print the bundled model's config and card")
     i.add_argument('--checkpoint', default=None)
     i.set_defaults(func=cmd_info)
+    from textdiff_mnist.bench import add_bench_parser     # `bench`: the quality/speed sweep of chapter 13
+    add_bench_parser(sub)
     return p
 
 def main(argv=None):

@@ -44,7 +44,7 @@ def generator_for(seed: int) -> torch.Generator:
     "A CPU `torch.Generator` seeded with `seed`."
     g = torch.Generator(); g.manual_seed(int(seed)); return g
 
-# %% ../nbs/00_core.ipynb #46b36bfa
+# %% ../nbs/00_core.ipynb #17c92165
 @contextmanager
 def atomic_write(path):
     "Context manager yielding a temp path next to `path`; renamed to `path` only if the block succeeds."
@@ -52,6 +52,8 @@ def atomic_write(path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     os.close(fd)
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)      # mkstemp makes 0600 files; give the result the usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -69,7 +71,7 @@ def weights_dir() -> Path:
     "Directory of the weights bundled with the package."
     return Path(__file__).parent/'weights'
 
-# %% ../nbs/00_core.ipynb #1d2c89ea
+# %% ../nbs/00_core.ipynb #644348b9
 from PIL import Image, ImageDraw, ImageFont
 
 def image_grid(images, labels=None, ncols: int = 10, scale: int = 2, pad: int = 2, label_height: int = 12) -> Image.Image:
@@ -84,8 +86,9 @@ def image_grid(images, labels=None, ncols: int = 10, scale: int = 2, pad: int = 
         r, c = divmod(i, ncols)
         x, y = pad + c * (cell + pad), pad + r * (cell + pad + lh)
         if labels is not None:
-            txt = str(labels[i]); maxch = max(1, cell // 6)
-            draw.text((x, y), txt if len(txt) <= maxch else txt[:maxch - 1] + '…', fill=0, font=font)
+            txt = str(labels[i])
+            while len(txt) > 1 and draw.textlength(txt, font=font) > cell: txt = txt[:-2] + '…'   # shorten to fit
+            draw.text((x, y), txt, fill=0, font=font)
         grid.paste(Image.fromarray(im).resize((cell, cell), Image.NEAREST), (x, y + lh))
     return grid
 
