@@ -75,7 +75,7 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
     _check_int('seed', seed, 0, 2**63 - 1)
     return prompts
 
-# %% ../nbs/11_generate.ipynb #eec245e6
+# %% ../nbs/11_generate.ipynb #c0cf4fec
 def expand_prompts(prompts, n: int = 1) -> list[str]:
     "The prompt of every image `generate(prompts, n)` returns, in order."
     if isinstance(prompts, str): prompts = [prompts]
@@ -92,7 +92,8 @@ def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = 
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed)
     model = get_model(checkpoint)
     allp = expand_prompts(prompts, n)
-    seeds = [image_seed(seed, p, k) for p in prompts for k in range(n)]
+    seen, seeds = {}, []          # copy index k counts every earlier occurrence of the same prompt in this call
+    for p in allp: seeds.append(image_seed(seed, p, seen.get(p, 0))); seen[p] = seen.get(p, 0) + 1
     chunks = range(0, len(allp), batch_size); out = []
     for ci, i in enumerate(chunks):
         cb = None if callback is None else (lambda s, tot, ci=ci: callback(ci * tot + s, len(chunks) * tot))
