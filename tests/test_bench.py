@@ -7,7 +7,7 @@ CLI = str(Path(sys.executable).parent/'textdiff-mnist')   # the console script o
 
 def test_bench_quick(tmp_path):
     out = tmp_path/'bench'
-    r = subprocess.run([CLI, 'bench', '--quick', '--out', str(out)], capture_output=True, text=True, timeout=600)
+    r = subprocess.run([CLI, 'bench', '--quick', '--threads', '1', '--out', str(out)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert '(default)' in r.stdout and 'this machine' in r.stdout            # the table, with its machine
     rows, meta = load_results(out)
@@ -17,7 +17,8 @@ def test_bench_quick(tmp_path):
     assert meta['memory']['model_load_mib'] > 0 and meta['failures']['worst']
     header = (out/'results.csv').read_text().splitlines()[0].split(',')
     assert header == list(COLUMNS)
-    for f in ('results.md', 'steps.png', 'time.png', 'samples.png', 'failures.png'): assert (out/f).stat().st_size > 0
+    for f in ('results.md', 'steps.png', 'time.png', 'styles.png', 'failures.png', 'curves.png'):
+        assert (out/f).stat().st_size > 0
     assert not [f for f in out.iterdir() if f.name.endswith('.tmp')]     # no half-written files
 
 def test_bench_bad_checkpoint(tmp_path):

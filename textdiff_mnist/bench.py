@@ -24,14 +24,14 @@ from .generation import (generate, get_model, bundled_weights, image_seed,
 from .train import read_checkpoint, plot_history, GRID_STYLES
 
 # %% auto #0
-__all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'COLUMNS', 'LOW_CONFIDENCE', 'Setting',
+__all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'COLUMNS', 'LOW_CONFIDENCE', 'BUSY', 'Setting',
            'makes_sense', 'sweep_settings', 'machine_info', 'machine_label', 'accuracy_prompts', 'attribute_prompt',
-           'attribute_images', 'adherence_summary', 'balanced_subset', 'measure_setting', 'real_row', 'peak_memory',
-           'results_table', 'plot_quality_vs_steps', 'plot_quality_vs_time', 'style_grid', 'failure_cases',
-           'BenchmarkError', 'check_results', 'save_results', 'load_results', 'run_benchmark', 'cmd_bench',
-           'add_bench_parser', 'bench_main']
+           'attribute_images', 'adherence_summary', 'other_cpu', 'balanced_subset', 'measure_setting', 'real_row',
+           'peak_memory', 'results_table', 'plot_quality_vs_steps', 'plot_quality_vs_time', 'style_grid',
+           'failure_cases', 'stack_rows', 'BenchmarkError', 'check_results', 'save_results', 'load_results',
+           'run_benchmark', 'cmd_bench', 'add_bench_parser', 'bench_main']
 
-# %% ../nbs/13_bench.ipynb #1b297d75
+# %% ../nbs/13_bench.ipynb #fc85e952
 @dataclass(frozen=True)
 class Setting:
     "One benchmark setting and the sample sizes of its measurements (0: not measured)."
@@ -67,7 +67,7 @@ def sweep_settings(quick: bool = False, samplers=None, steps=None, guidances=Non
     else:
         n = n_per_digit or 100; ns = n_sweep or 10
         key = Setting(DEFAULT_SAMPLER, DEFAULT_STEPS, float(DEFAULT_GUIDANCE), n, n_heldout=20, n_attr=10)
-        detail = lambda s, st, g: (5, 3) if (s != 'ddpm' and st == DEFAULT_STEPS) or (s, st, g) == ('ddpm', 50, 3.0) else (0, 0)
+        detail = lambda s, st, g: (5, 2) if (s != 'ddpm' and st == DEFAULT_STEPS) or (s, st, g) == ('ddpm', 50, 3.0) else (0, 0)
     if quick and samplers is None and steps is None and guidances is None: grid = list(QUICK_SETTINGS)
     else:
         grid = [(s, st, float(g)) for s in (samplers or FULL_SAMPLERS) for st in (steps or FULL_STEPS)
@@ -78,7 +78,7 @@ def sweep_settings(quick: bool = False, samplers=None, steps=None, guidances=Non
         if not 1 <= st <= 1000: raise ValueError(f"steps must be between 1 and 1000, got {st}")
     out = [key]
     for s, st, g in grid:
-        se = Setting(s, int(st), float(g), ns if st < 1000 or quick else max(2, ns // 2), *detail(s, st, g))
+        se = Setting(s, int(st), float(g), ns if st < 1000 or quick else max(2, ns // 3), *detail(s, st, g))
         if not se.is_default: out.append(se)
     return out
 
@@ -134,12 +134,28 @@ def adherence_summary(adh: dict) -> dict:
     out.update({f'd_{a}': float(np.nanmean(np.asarray(adh[a]['high_mean']) - np.asarray(adh[a]['low_mean']))) for a in ATTRIBUTES})
     return out
 
-# %% ../nbs/13_bench.ipynb #47a1e290
+# %% ../nbs/13_bench.ipynb #193bb9b0
 COLUMNS = ('kind', 'setting', 'sampler', 'steps', 'guidance', 'default', 'n', 'accuracy', 'low_conf_rate',
            'fid', 'fid_floor', 'fid_ratio', 'n_cmp', 'fid_ratio_cmp', 'n_heldout', 'heldout_accuracy', 'n_attr',
            'attr_thickness', 'attr_slant', 'attr_width', 'attr_total', 'd_thickness', 'd_slant', 'd_width',
-           'sec_per_image', 'sec_batch10', 'machine')
+           'sec_per_image', 'sec_batch10', 'other_cpu', 'machine')
 LOW_CONFIDENCE = 0.5
+BUSY = 0.1          # timings taken while other processes used more than this fraction of the CPUs are flagged
+
+def _cpu_snapshot():
+    "(CPU seconds used by the whole machine, by this process, wall clock); None where /proc/stat is missing."
+    try:
+        with open('/proc/stat') as f: v = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError): return None
+    t = os.times()
+    return (sum(v) - v[3] - v[4]) / os.sysconf('SC_CLK_TCK'), t.user + t.system, time.perf_counter()
+
+def other_cpu(start, end) -> float | None:
+    "Fraction of the machine's CPU time used by *other* processes (and the hypervisor) between two `_cpu_snapshot`s."
+    if start is None or end is None: return None
+    wall = end[2] - start[2]
+    if wall <= 0: return None
+    return max(0.0, ((end[0] - start[0]) - (end[1] - start[1])) / (wall * (os.cpu_count() or 1)))
 
 def _empty_row(**kw) -> dict:
     return {**{c: None for c in COLUMNS}, **kw}
@@ -174,13 +190,14 @@ def measure_setting(model, s: Setting, evaluator=None, seed: int = 0, repeats: i
                      default=s.is_default, machine=label or machine_label())
     gen = lambda prompts: generate(prompts, 1, s.steps, s.guidance, s.sampler, seed, checkpoint=model)
     prompts, digits = accuracy_prompts(s.n_per_digit, seed)
+    snap = _cpu_snapshot()
     t0 = time.perf_counter(); imgs = gen(prompts); dt = time.perf_counter() - t0
     scores, probs = _score(imgs, digits, ev, seed, n_cmp)
     row.update(scores, sec_per_image=dt / len(prompts))
     times = []
     for _ in range(max(1, repeats)):
         t0 = time.perf_counter(); gen(list(DIGIT_WORDS)); times.append(time.perf_counter() - t0)
-    row['sec_batch10'] = min(times)
+    row.update(sec_batch10=min(times), other_cpu=other_cpu(snap, _cpu_snapshot()))
     if s.n_heldout:
         hp, hd = accuracy_prompts(s.n_heldout, seed, heldout=True)
         row.update(n_heldout=len(hp), heldout_accuracy=conditional_accuracy(gen(hp), hd, ev))
@@ -250,7 +267,7 @@ def peak_memory(checkpoint=None, threads: int | None = None, timeout: float = 60
 #
 # `results_table` renders the rows as a markdown table; the timing columns are headed with the machine they were measured on. Attribute adherence is shown as "thickness/slant/width" counts out of 10 digits each, and as the mean difference high − low (stroke px / shear / width px), which still separates settings when every count is 10.
 
-# %% ../nbs/13_bench.ipynb #8b78ae04
+# %% ../nbs/13_bench.ipynb #b27670e5
 def _f(v, fmt):
     return '–' if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
@@ -271,9 +288,12 @@ def results_table(rows, machine: str | None = None) -> str:
         delta = '–' if r.get('attr_total') is None else f"{r['d_thickness']:.2f}/{r['d_slant']:.2f}/{r['d_width']:.1f}"
         ho = '–' if r.get('heldout_accuracy') is None else f"{r['heldout_accuracy']:.3f} (n={r['n_heldout']})"
         cmp = '–' if r.get('fid_ratio_cmp') is None else f"{r['fid_ratio_cmp']:.2f} (n={r['n_cmp']})"
+        busy = '†' if (r.get('other_cpu') or 0) > BUSY else ''
         out.append(f"| {name} | {r['n']} | {_f(r['accuracy'], '.3f')} | {_f(r['low_conf_rate'], '.3f')} | "
                    f"{_f(r['fid'], '.2f')} ({_f(r['fid_floor'], '.2f')}) | {_f(r['fid_ratio'], '.2f')} | {cmp} | {ho} | {attrs} | {delta} | "
-                   f"{_secs(r.get('sec_per_image'))} | {_secs(r.get('sec_batch10'))} |")
+                   f"{_secs(r.get('sec_per_image'))}{busy} | {_secs(r.get('sec_batch10'))}{busy} |")
+    if any((r.get('other_cpu') or 0) > BUSY for r in rows):
+        out += ['', f"† other processes used more than {BUSY:.0%} of this machine's CPU time while these timings were taken: they are pessimistic."]
     return '\n'.join(out)
 
 # %% ../nbs/13_bench.ipynb #a02463e4
@@ -368,7 +388,7 @@ def style_grid(checkpoint=None, styles=GRID_STYLES, seed: int = 0, scale: int = 
     for i, st in enumerate(styles): d.text((2, top + 2 + i * cell + cell // 2 - 6), st or 'plain', fill=0, font=font)
     return out
 
-# %% ../nbs/13_bench.ipynb #0027dda7
+# %% ../nbs/13_bench.ipynb #1eec2925
 def failure_cases(images, digits, probs, prompts=None, k: int = 10) -> tuple[Image.Image, dict]:
     "The `k` lowest-confidence images (by the evaluator's probability of the requested digit) as a labelled row, and the failure rates."
     digits = torch.as_tensor(np.asarray(digits))
@@ -383,7 +403,18 @@ def failure_cases(images, digits, probs, prompts=None, k: int = 10) -> tuple[Ima
                  misclassified_rate=(pred != digits).float().mean().item(), worst=worst)
     return grid, stats
 
-# %% ../nbs/13_bench.ipynb #ab411a1e
+def stack_rows(rows, left: int = 100) -> Image.Image:
+    "Stack `(title, image)` rows vertically, each title written on the left."
+    from PIL import ImageDraw, ImageFont
+    W, H = left + max(im.width for _, im in rows), sum(im.height for _, im in rows)
+    out = Image.new('L', (W, H), 255); d = ImageDraw.Draw(out); font = ImageFont.load_default(); y = 0
+    for title, im in rows:
+        out.paste(im.convert('L'), (left, y))
+        for j, line in enumerate(str(title).split('\n')): d.text((2, y + im.height // 2 - 6 + 12 * j), line, fill=0, font=font)
+        y += im.height
+    return out
+
+# %% ../nbs/13_bench.ipynb #7f719f34
 class BenchmarkError(ValueError):
     "A benchmark result is malformed or implausible; the message lists every problem."
 
@@ -421,6 +452,8 @@ def check_results(rows, min_default_accuracy: float | None = None) -> list[dict]
             if not (_num(r['guidance']) and r['guidance'] >= 0): probs.append(f"{name}: bad guidance {r['guidance']!r}")
             for k in ('sec_per_image', 'sec_batch10'):
                 if not (_num(r[k]) and r[k] > 0): probs.append(f"{name}: {k} must be a positive number, got {r[k]!r}")
+            if r['other_cpu'] is not None and not (_num(r['other_cpu']) and r['other_cpu'] >= 0):
+                probs.append(f"{name}: other_cpu must be a fraction >= 0, got {r['other_cpu']!r}")
     if probs: raise BenchmarkError('; '.join(probs))
     real = [r for r in rows if r['kind'] == 'real']; default = [r for r in rows if r['kind'] == 'model' and r['default']]
     if len(real) != 1: probs.append(f"expected exactly one real reference row, got {len(real)}")
@@ -467,7 +500,7 @@ def load_results(path) -> tuple[list[dict], dict]:
     d = json.loads(path.read_text())
     return d['rows'], d['meta']
 
-# %% ../nbs/13_bench.ipynb #4deeca5a
+# %% ../nbs/13_bench.ipynb #3396f854
 def _history(checkpoint) -> list:
     if isinstance(checkpoint, torch.nn.Module): return []
     try: h = read_checkpoint(checkpoint if checkpoint is not None else bundled_weights()).get('history', [])
@@ -503,15 +536,19 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
     meta['n_cmp'] = n_cmp
     log(f"benchmark: {len(settings)} settings on {label}")
     generate('0', steps=2, checkpoint=model)                          # warm-up: first-call overheads out of the timings
-    rows, failures = [], None
+    rows, failures, pool = [], None, []
     for i, s in enumerate(settings):
         t0 = time.perf_counter()
-        row, extra = measure_setting(model, s, ev, seed, repeats=1 if quick or s.steps > 50 else 2, label=label, n_cmp=n_cmp)
+        row, extra = measure_setting(model, s, ev, seed, repeats=1 if quick or s.steps > 10 else 2, label=label, n_cmp=n_cmp)
         rows.append(row)
+        grid, fc = failure_cases(extra['images'], extra['digits'], extra['probs'], extra['prompts'])
+        keep = [w['index'] for w in fc['worst']]
+        pool.append(dict(setting=s.name, images=extra['images'][keep], digits=np.asarray(extra['digits'])[keep],
+                         probs=extra['probs'][keep], prompts=[extra['prompts'][j] for j in keep],
+                         n=fc['n'], low=fc['low_conf_rate'] * fc['n'], mis=fc['misclassified_rate'] * fc['n']))
         if s.is_default:
-            grid, failures = failure_cases(extra['images'], extra['digits'], extra['probs'], extra['prompts'])
-            failures['setting'] = s.name
-            save_image(grid, out_dir/'failures.png')
+            failures, default_grid = dict(fc, setting=s.name), grid
+            save_image(stack_rows([(f'default\n{s.name}', grid)]), out_dir/'failures.png')
         save_results(rows, meta, out_dir, stem)
         attrs = '' if row['attr_total'] is None else f" attributes {row['attr_total']}/30"
         ho = '' if row['heldout_accuracy'] is None else f" held-out {row['heldout_accuracy']:.3f}"
@@ -524,10 +561,19 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
     if memory:
         meta['memory'] = peak_memory(checkpoint if checkpoint is not None else bundled_weights())
         log(f"peak memory: {meta['memory']}")
+    sweep_grid, sw = failure_cases(torch.cat([p['images'] for p in pool]), np.concatenate([p['digits'] for p in pool]),
+                                   torch.cat([p['probs'] for p in pool]), [x for p in pool for x in p['prompts']])
+    owner = [p['setting'] for p in pool for _ in p['prompts']]
+    n_all = sum(p['n'] for p in pool)
     meta['failures'] = failures
+    meta['failures_sweep'] = dict(n=n_all, settings=len(pool), low_conf_rate=sum(p['low'] for p in pool) / n_all,
+                                  misclassified_rate=sum(p['mis'] for p in pool) / n_all,
+                                  worst=[dict(w, index=None, setting=owner[w['index']]) for w in sw['worst']])
+    save_image(stack_rows([(f'default\n{failures["setting"]}', default_grid), (f'whole sweep\n{len(pool)} settings', sweep_grid)]),
+               out_dir/'failures.png')
     plot_quality_vs_steps(rows, out_dir/'steps.png')
     plot_quality_vs_time(rows, out_dir/'time.png', label)
-    save_image(style_grid(model, seed=seed), out_dir/'samples.png')
+    save_image(style_grid(model, seed=seed), out_dir/'styles.png')
     hist = _history(checkpoint)
     if hist: plot_history(hist, out_dir/'curves.png')
     meta['wall_seconds'] = round(time.perf_counter() - t_start, 1)
