@@ -14,7 +14,7 @@ from .core import generator_for
 from .schedule import NoiseSchedule, make_schedule, v_to_x0, v_to_eps, from_model_space
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'sampling_timesteps', 'sample']
+__all__ = ['SAMPLERS', 'GUIDANCE_SCHEDULES', 'sampling_timesteps', 'guidance_weight', 'sample']
 
 # %% ../nbs/09_samplers.ipynb #dd60aadc
 SAMPLERS = ('dpm', 'ddim', 'ddpm')
@@ -25,7 +25,16 @@ def sampling_timesteps(T: int, steps: int) -> list[int]:
     if steps >= T: return list(range(T - 1, -1, -1))
     return [int(round(x)) for x in np.linspace(T - 1, 0, steps + 1)[:-1]]
 
-# %% ../nbs/09_samplers.ipynb #53b9b056
+# %% ../nbs/09_samplers.ipynb #a1bf3777
+GUIDANCE_SCHEDULES = ('ramp', 'constant')
+
+def guidance_weight(guidance: float, schedule: str, t: int, T: int) -> float:
+    "Guidance weight at timestep `t` of `T`: `guidance` throughout ('constant'), or rising linearly from 0 at t = T to `guidance` at t = 0 ('ramp')."
+    if schedule == 'constant': return float(guidance)
+    if schedule == 'ramp': return float(guidance) * (1 - t / T)
+    raise ValueError(f"unknown guidance schedule {schedule!r}; expected one of {', '.join(GUIDANCE_SCHEDULES)}")
+
+# %% ../nbs/09_samplers.ipynb #d06690af
 def _guided_x0(model, sched, x, t, cond, null, guidance):
     "Clean-image estimate at integer timestep t for the batch x, with classifier-free guidance."
     n = x.shape[0]
@@ -42,11 +51,12 @@ def _noise(gens, shape):
     return torch.stack([torch.randn(shape, generator=g) for g in gens])
 
 @torch.inference_mode()
-def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 3.0, seeds=None, eta: float = 0.0,
-           progress: bool = False, callback=None, return_x0s: bool = False):
+def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
+           progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp'):
     "Sample one image per prompt; returns float images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
     if sampler not in SAMPLERS: raise ValueError(f"unknown sampler {sampler!r}; expected one of {', '.join(SAMPLERS)}")
     if not (guidance >= 0 and math.isfinite(guidance)): raise ValueError(f"guidance must be a finite number >= 0, got {guidance}")
+    guidance_weight(guidance, guidance_schedule, 0, 1)                 # validates the schedule name
     prompts = list(prompts); n = len(prompts)
     seeds = list(range(n)) if seeds is None else [int(s) for s in seeds]
     if len(seeds) != n: raise ValueError(f"got {len(seeds)} seeds for {n} prompts")
@@ -63,7 +73,7 @@ def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: floa
     it = progress_bar(range(len(ts)), leave=False) if progress else range(len(ts))
     for i in it:
         t = ts[i]; s = ts[i + 1] if i + 1 < len(ts) else None       # None = the clean image
-        x0 = _guided_x0(model, sched, x, t, cond, null, guidance)
+        x0 = _guided_x0(model, sched, x, t, cond, null, guidance_weight(guidance, guidance_schedule, t, sched.T))
         if return_x0s: x0s.append(from_model_space(x0))
         a_t, s_t = ab[t].sqrt(), (1 - ab[t]).sqrt()
         if s is None: x = x0

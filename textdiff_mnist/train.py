@@ -24,10 +24,10 @@ __all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'GRID_STYLES', 'TrainConfig', 'lr_at
            'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint', 'load_model',
            'export_weights', 'sample_grid', 'plot_history', 'train']
 
-# %% ../nbs/10_train.ipynb #bcd6055e
+# %% ../nbs/10_train.ipynb #a7c22035
 @dataclass
 class TrainConfig:
-    epochs: int = 10
+    epochs: int = 13
     batch_size: int = 128
     lr: float = 2e-3
     warmup_steps: int = 300
@@ -127,7 +127,7 @@ def export_weights(ckpt_path, dest, card: dict | None = None):
                card=json.dumps(card or {}), history=json.dumps(ck.get('history', [])))
     return save_checkpoint(dest, out)
 
-# %% ../nbs/10_train.ipynb #da6b6a72
+# %% ../nbs/10_train.ipynb #4353e009
 def _batch_metrics(sched, x0, noise, t, v_pred):
     "PSNR of the predicted clean image (pixel units) and cosine similarity of predicted vs true noise, per batch."
     xt = q_sample(sched, x0, t, noise)
@@ -139,7 +139,7 @@ def _batch_metrics(sched, x0, noise, t, v_pred):
 
 GRID_STYLES = ('', 'thick', 'thin', 'slanted right', 'leaning left', 'wide', 'narrow')
 
-def sample_grid(model, path=None, steps: int = 10, guidance: float = 2.0, seed: int = 0, styles=GRID_STYLES):
+def sample_grid(model, path=None, steps: int = 10, guidance: float = 1.0, seed: int = 0, styles=GRID_STYLES):
     "A labelled grid: one column per digit, one row per style (digit words in the plain row, numerals in the others)."
     prompts = [f"{s} {d}" if s else w for s in styles for d, w in enumerate(DIGIT_WORDS)]
     imgs = sample(model, prompts, 'dpm', steps, guidance, seeds=[seed + i for i in range(len(prompts))])
