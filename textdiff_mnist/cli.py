@@ -10,9 +10,9 @@ import argparse, json, os, sys
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CLIError', 'cmd_generate', 'cmd_train', 'cmd_demo', 'cmd_info', 'build_parser', 'main']
+__all__ = ['CLIError', 'OneLineParser', 'cmd_generate', 'cmd_train', 'cmd_demo', 'cmd_info', 'build_parser', 'main']
 
-# %% ../nbs/12_cli.ipynb #5ecb1d05
+# %% ../nbs/12_cli.ipynb #1618bcef
 class CLIError(Exception): pass
 
 def _expected_errors():
@@ -23,6 +23,11 @@ def _expected_errors():
     from textdiff_mnist.data import DataUnavailableError
     from textdiff_mnist.bench import BenchmarkError
     return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError)
+
+class OneLineParser(argparse.ArgumentParser):
+    "argparse, but a usage error is one line on stderr (`textdiff-mnist generate: error: …`, exit 2), like every other error here."
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 def _positive_int(s):
     try: v = int(s)
@@ -78,7 +83,7 @@ def cmd_info(a):
 def build_parser():
     from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
     from textdiff_mnist.samplers import SAMPLERS, GUIDANCE_SCHEDULES
-    p = argparse.ArgumentParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
+    p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
     def gen_opts(g, n=1):
         g.add_argument('--n', type=_positive_int, default=n, help='images per prompt')
