@@ -2,7 +2,7 @@
 import os, signal, subprocess, sys, time
 from pathlib import Path
 import torch
-from textdiff_mnist.train import read_checkpoint
+from textdiff_mnist.checkpoint import read_checkpoint
 
 CLI = str(Path(sys.executable).parent/'textdiff-mnist')   # the console script of this environment
 

@@ -6,7 +6,7 @@
 __version__ = "0.1.0"
 
 _API = {'generate': 'generation', 'labelled_grid': 'generation', 'to_pil': 'generation', 'save_samples': 'generation',
-        'expand_prompts': 'generation', 'GenerationError': 'generation', 'load_model': 'train', 'GeneratorUI': 'ui'}
+        'expand_prompts': 'generation', 'GenerationError': 'generation', 'load_model': 'checkpoint', 'GeneratorUI': 'ui'}
 
 def __getattr__(name):
     # the public API, imported on first use so that `import textdiff_mnist` stays light

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from .text_encoder import TextEncoder
 
 # %% auto #0
-__all__ = ['timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig', 'ConditionalUNet', 'DiffusionModel']
+__all__ = ['TINY_CONFIG', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig', 'ConditionalUNet', 'DiffusionModel']
 
 # %% ../nbs/08_unet.ipynb #84059e36
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.) -> torch.Tensor:
@@ -63,6 +63,10 @@ class UNetConfig:
     schedule: str = 'cosine'
     prediction: str = 'v'
 
+TINY_CONFIG = UNetConfig(c0=16, c1=32, blocks=1, emb_dim=32,
+                         text=dict(n_buckets=512, dim=32, n_layers=1, n_heads=2, max_words=24))   # tests and quick looks
+
+# %% ../nbs/08_unet.ipynb #6e3d721f
 class ConditionalUNet(nn.Module):
     "UNet over pixel-unshuffled 14x14 inputs, conditioned on time and a prompt vector."
     def __init__(self, cfg: UNetConfig):
