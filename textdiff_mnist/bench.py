@@ -23,15 +23,15 @@ from .generation import (generate, get_model, bundled_weights, image_seed,
                                      DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 from .checkpoint import read_checkpoint
 from .samplers import GRID_STYLES
-from .train import plot_history  # TODO(report split): the curves plot belongs with the report
+from .checkpoint import plot_history
+from .report import BenchmarkError
 
 # %% auto #0
 __all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'COLUMNS', 'LOW_CONFIDENCE', 'BUSY', 'Setting',
            'makes_sense', 'sweep_settings', 'machine_info', 'machine_label', 'accuracy_prompts', 'attribute_prompt',
            'attribute_images', 'adherence_summary', 'other_cpu', 'balanced_subset', 'measure_setting', 'real_row',
            'peak_memory', 'results_table', 'plot_quality_vs_steps', 'plot_quality_vs_time', 'style_grid',
-           'failure_cases', 'stack_rows', 'BenchmarkError', 'check_results', 'save_results', 'load_results',
-           'run_benchmark']
+           'failure_cases', 'stack_rows', 'check_results', 'save_results', 'load_results', 'run_benchmark']
 
 # %% ../nbs/14_bench.ipynb #5aa0fe78
 @dataclass(frozen=True)
@@ -427,9 +427,6 @@ def stack_rows(rows, left: int = 100) -> Image.Image:
     return out
 
 # %% ../nbs/14_bench.ipynb #25a3beea
-class BenchmarkError(ValueError):
-    "A benchmark result is malformed or implausible; the message lists every problem."
-
 def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 def check_results(rows, min_default_accuracy: float | None = None) -> list[dict]:

@@ -14,7 +14,7 @@ from .unet import DiffusionModel
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint',
-           'load_model', 'export_weights', 'weights_fingerprint']
+           'load_model', 'export_weights', 'weights_fingerprint', 'plot_history']
 
 # %% ../nbs/09_checkpoint.ipynb #f1ff5029
 CKPT_FORMAT, WEIGHTS_FORMAT = 'textdiff-mnist-checkpoint', 'textdiff-mnist-weights'
@@ -79,3 +79,17 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
         h.update(k.encode()); h.update(str(tuple(v.shape)).encode())
         h.update((v.half() if v.is_floating_point() else v).contiguous().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
+
+# %% ../nbs/09_checkpoint.ipynb #4765ea8b
+def plot_history(history, path=None):
+    "Loss, PSNR and noise cosine similarity per epoch."
+    import matplotlib; import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 3, figsize=(11, 3))
+    ep = [h['epoch'] for h in history]
+    for a, k, title in zip(ax, ('loss', 'psnr', 'cos'), ('loss (v-MSE)', 'PSNR of predicted x0 (dB)', 'cos(predicted, true noise)')):
+        a.plot(ep, [h[k] for h in history], 'o-'); a.set_title(title); a.set_xlabel('epoch')
+    fig.tight_layout()
+    if path is not None:
+        with atomic_write(path) as tmp: fig.savefig(tmp, format='png', dpi=90)
+        plt.close(fig)
+    return fig

@@ -21,7 +21,7 @@ def _expected_errors():
     from textdiff_mnist.captions import NoDigitError
     from textdiff_mnist.checkpoint import CheckpointError
     from textdiff_mnist.data import DataUnavailableError
-    from textdiff_mnist.bench import BenchmarkError
+    from textdiff_mnist.report import BenchmarkError
     return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError)
 
 class OneLineParser(argparse.ArgumentParser):
@@ -83,7 +83,8 @@ def cmd_info(a):
 def cmd_bench(a):
     "The `bench` subcommand: run the benchmark, print the table, exit 1 if the results are implausible."
     import torch
-    from textdiff_mnist.bench import run_benchmark, results_table, check_results, BenchmarkError
+    from textdiff_mnist.bench import run_benchmark
+    from textdiff_mnist.report import results_table, check_results, BenchmarkError
     if a.threads: torch.set_num_threads(a.threads)
     rows = run_benchmark(a.checkpoint, quick=a.quick, out_dir=a.out, n_per_digit=a.n_per_digit, seed=a.seed,
                          memory=not a.no_memory, stem=a.stem, log=lambda m: print(m, file=sys.stderr, flush=True))

@@ -18,10 +18,10 @@ from .schedule import make_schedule, q_sample, v_target, v_to_x0, v_to_eps, to_m
 from .text_encoder import add_typo
 from .unet import DiffusionModel, UNetConfig
 from .samplers import style_grid
-from .checkpoint import CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint
+from .checkpoint import CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint, plot_history
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'plot_history', 'train']
+__all__ = ['TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'train']
 
 # %% ../nbs/11_train.ipynb #a7c22035
 @dataclass
@@ -86,19 +86,6 @@ def _batch_metrics(sched, x0, noise, t, v_pred):
     psnr = (10 * torch.log10(1 / mse.clamp(min=1e-10))).mean()
     cos = F.cosine_similarity(v_to_eps(sched, xt, v_pred, t).flatten(1), noise.flatten(1), dim=1).mean()
     return psnr.item(), cos.item()
-
-def plot_history(history, path=None):
-    "Loss, PSNR and noise cosine similarity per epoch."
-    import matplotlib; import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=(11, 3))
-    ep = [h['epoch'] for h in history]
-    for a, k, title in zip(ax, ('loss', 'psnr', 'cos'), ('loss (v-MSE)', 'PSNR of predicted x0 (dB)', 'cos(predicted, true noise)')):
-        a.plot(ep, [h[k] for h in history], 'o-'); a.set_title(title); a.set_xlabel('epoch')
-    fig.tight_layout()
-    if path is not None:
-        with atomic_write(path) as tmp: fig.savefig(tmp, format='png', dpi=90)
-        plt.close(fig)
-    return fig
 
 def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | dict | None = None,
           config: TrainConfig | None = None, resume: bool = True, progress: bool = True, log=print) -> dict:
