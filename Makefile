@@ -1,13 +1,21 @@
 # Two commands do everything on a fresh machine (Python 3.11, no GPU):
 #   make demo   installs what is missing, then generates digits for a prompt with the bundled weights
-#   make test   installs what is missing, then runs the notebook tests and the pytest suite
+#   make test   installs what is missing, then runs every chapter as Jupyter's "Run All" would, and the pytest suite
+# Regenerating shipped artefacts is separate and explicit (hours on 2 CPU cores; never part of a test):
+#   make results    the benchmark (results/bench.*, plots), the sample grid, then README.md and nbs/index.ipynb
+#   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
+#   make weights    train the model from scratch into runs/main and export textdiff_mnist/weights/textdiff_mnist.pt
+#   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROMPT ?= a thick slanted 4
+TDM := $(BIN)/textdiff-mnist
+# what the working tree holds (tracked changes and untracked, not ignored, files): a test run must leave it as it was
+TREE_STATE := { git status --porcelain; git diff HEAD --binary | sha1sum; }
 
-.PHONY: install demo test test-slow export clean-nbs
+.PHONY: install demo test test-slow export readme results weights evaluator
 
 install: $(STAMP)
 
@@ -19,17 +27,42 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/textdiff-mnist demo "$(PROMPT)" --out demo.png
+	$(TDM) demo "$(PROMPT)" --out demo.png
 
-# Notebooks run two at a time, one torch thread each (two 2-thread processes on 2 cores thrash).
+# Every notebook top to bottom in a real kernel (two at a time, one torch thread each: two 2-thread processes on
+# 2 cores thrash), then pytest; finally, the run must have changed no tracked file.
 test: $(STAMP)
-	OMP_NUM_THREADS=1 $(BIN)/nbdev-test --n-workers 2
+	@$(TREE_STATE) > $(VENV)/.tree-before
+	$(BIN)/python tools/run_all.py --workers 2
 	$(BIN)/python -m pytest -q
+	@$(TREE_STATE) > $(VENV)/.tree-after
+	@cmp -s $(VENV)/.tree-before $(VENV)/.tree-after || { echo "the tests changed files of the repository:"; git status --short; exit 1; }
 
+# The same with the chapters' full runs opted in (training, evaluator, benchmark sweep: hours). They write to runs/.
 test-slow: $(STAMP)
-	$(BIN)/nbdev-test --n-workers 1 --flags slow
+	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py --workers 1 --timeout 36000
 	$(BIN)/python -m pytest -q --runslow
 
 export: $(STAMP)
 	$(BIN)/nbdev-export
 	$(BIN)/nbdev-clean
+
+readme: $(STAMP)
+	$(BIN)/python tools/make_readme.py
+
+results: $(STAMP)
+	$(TDM) bench --out results --stem bench --threads 1
+	$(TDM) bench --quick --n-per-digit 100 --seed 1 --threads 2 --out results --stem bench_seed1
+	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
+	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
+	$(BIN)/python tools/make_readme.py
+
+weights: $(STAMP)
+	$(TDM) train --out runs/main
+	$(BIN)/python -c "from textdiff_mnist.checkpoint import export_weights, read_checkpoint; import json; \
+	  card = json.loads(read_checkpoint('textdiff_mnist/weights/textdiff_mnist.pt')['card']); \
+	  export_weights('runs/main/last.pt', 'textdiff_mnist/weights/textdiff_mnist.pt', card=card)"
+
+evaluator: $(STAMP)
+	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000
+	cp runs/evaluator/evaluator.pt textdiff_mnist/weights/evaluator.pt

@@ -1,15 +1,16 @@
-"""Execute chapters top to bottom ("Run All", every cell, no nbdev flags honoured) and store their outputs in place.
+"""Execute chapters top to bottom ("Run All": every cell, no nbdev flag honoured) and store their outputs in place.
 
     python tools/run_notebook.py nbs/10_samplers.ipynb [more.ipynb ...]
 
 This is how the committed teaching outputs (grids, plots, tables) are regenerated. Cells run with the
-working directory `nbs/`, as in Jupyter. Widget state and oversized outputs are dropped, so notebooks stay small;
-`nbdev-clean` then removes execution counts and metadata. Exits 1 (and writes nothing) if a cell fails.
+working directory `nbs/`, as in Jupyter. Widget state and oversized outputs are dropped, so notebooks stay small,
+and the notebook is then cleaned as `nbdev-clean` would. Exits non-zero (and writes nothing) if a cell fails.
 """
 import os, sys
 from pathlib import Path
-from nbdev.process import read_nb, write_nb
 from execnb.shell import CaptureShell
+from nbdev.process import read_nb, write_nb
+from nbdev.clean import clean_nb
 
 MAX_OUTPUT = 300_000          # characters of one output kept in the notebook
 DROP_MIME = ('application/vnd.jupyter.widget-view+json', 'application/vnd.jupyter.widget-state+json')
@@ -20,7 +21,8 @@ def _keep(o) -> bool:
     if o.get('output_type') in ('display_data', 'execute_result') and not data: return False
     return sum(len(str(v)) for v in (data or {'t': o.get('text', '')}).values()) <= MAX_OUTPUT
 
-def run(path) -> None:
+def run(path, quiet: bool = False) -> None:
+    "Run every cell of the notebook at `path` in a fresh shell, in its own folder, and write it back with its outputs."
     path = Path(path).resolve()
     nb = read_nb(path)
     cwd = os.getcwd(); os.chdir(path.parent)
@@ -28,9 +30,9 @@ def run(path) -> None:
     finally: os.chdir(cwd)
     for c in nb.cells:
         if c.cell_type == 'code': c.outputs = [o for o in c.get('outputs', []) if _keep(o)]
+    clean_nb(nb)
     write_nb(nb, path)
 
 if __name__ == '__main__':
     for p in sys.argv[1:]:
         print(f"running {p}", flush=True); run(p)
-    os.system(f"{Path(sys.executable).parent/'nbdev-clean'} --fname {' '.join(sys.argv[1:])}" if len(sys.argv) == 2 else f"{Path(sys.executable).parent/'nbdev-clean'}")
