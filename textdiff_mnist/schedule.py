@@ -7,7 +7,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/schedule.html.md"""
 # %% ../nbs/06_schedule.ipynb #32e8302f
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 import torch
 
 # %% auto #0
