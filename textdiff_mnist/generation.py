@@ -6,25 +6,30 @@ Docs: https://textdiff.github.io/textdiff-mnist/generate.html.md"""
 
 # %% ../nbs/12_generate.ipynb #dbe54ff0
 from __future__ import annotations
-import math, zlib
+import json, math, zlib
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from .core import image_grid, to_uint8, weights_dir, save_image, atomic_write
+from PIL.PngImagePlugin import PngInfo
+from . import __version__
+from .core import image_grid, to_uint8, weights_dir, atomic_write
 from .captions import require_digit, NoDigitError
+from .text_encoder import MAX_WORDS, prompt_words
 from .samplers import sample, SAMPLERS, GUIDANCE_SCHEDULES
-from .checkpoint import load_model, read_checkpoint, CheckpointError
+from .checkpoint import load_model, read_checkpoint, CheckpointError, weights_fingerprint
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',
-           'BUNDLED_WEIGHTS', 'SAMPLE_FORMATS', 'GenerationError', 'bundled_weights', 'get_model', 'validate_request',
-           'expand_prompts', 'image_seed', 'generate', 'to_pil', 'labelled_grid', 'save_samples']
+           'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GenerationError',
+           'bundled_weights', 'get_model', 'check_prompt_length', 'validate_request', 'expand_prompts', 'image_seed',
+           'image_seeds', 'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples',
+           'read_recipe', 'regenerate']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.1, 'ramp'
-MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES = 1000, 50.0, 2000
+MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS = 1000, 50.0, 2000, 200
 BUNDLED_WEIGHTS = 'textdiff_mnist.pt'
 
 class GenerationError(ValueError):
@@ -47,13 +52,25 @@ def get_model(checkpoint=None):
     if not path.exists(): raise CheckpointError(f"checkpoint {path} does not exist")
     return _cached_model(str(path.resolve()), path.stat().st_mtime)
 
-# %% ../nbs/12_generate.ipynb #884a7de1
+# %% ../nbs/12_generate.ipynb #bbebd432
 def _check_int(name, v, lo, hi):
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise GenerationError(f"{name} must be an integer, got {v!r}")
     if not lo <= v <= hi: raise GenerationError(f"{name} must be between {lo} and {hi}, got {v}")
     return int(v)
 
+def check_prompt_length(prompt: str, max_words: int = MAX_WORDS) -> str:
+    "Raise `GenerationError` if `prompt` is longer than `MAX_PROMPT_CHARS` characters or than the text encoder's window."
+    short = repr(prompt if len(prompt) <= 40 else prompt[:37] + '...')
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise GenerationError(f"the prompt {short} is {len(prompt)} characters long; at most {MAX_PROMPT_CHARS} are accepted, "
+                              f"e.g. 'a thick slanted 4'")
+    if (w := prompt_words(prompt)) > max_words:
+        raise GenerationError(f"the prompt {short} has {w} words (a digit character counts as one); the text encoder reads "
+                              f"only the first {max_words}, so at most {max_words} are accepted")
+    return prompt
+
+# %% ../nbs/12_generate.ipynb #d60cf54a
 def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE, sampler=DEFAULT_SAMPLER, seed=0,
                      guidance_schedule=DEFAULT_SCHEDULE):
     "Check the inputs of `generate`; returns the prompts as a list. Raises `GenerationError`."
@@ -63,6 +80,7 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
     if not prompts: raise GenerationError("no prompt given: pass at least one description such as 'a thick seven'")
     for p in prompts:
         if not isinstance(p, str): raise GenerationError(f"prompts must be strings, got {p!r}")
+        check_prompt_length(p)
         try: require_digit(p)
         except NoDigitError as e: raise GenerationError(str(e)) from None
     n = _check_int('n', n, 1, MAX_IMAGES)
@@ -78,7 +96,7 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
     _check_int('seed', seed, 0, 2**63 - 1)
     return prompts
 
-# %% ../nbs/12_generate.ipynb #0ad86c64
+# %% ../nbs/12_generate.ipynb #6e4f7674
 def expand_prompts(prompts, n: int = 1) -> list[str]:
     "The prompt of every image `generate(prompts, n)` returns, in order."
     if isinstance(prompts, str): prompts = [prompts]
@@ -88,15 +106,22 @@ def image_seed(seed: int, prompt: str, k: int) -> int:
     "The seed of copy `k` of `prompt` in a call with `seed`."
     return zlib.crc32(f"{seed}\x00{prompt}\x00{k}".encode()) + (seed << 32) % 2**62
 
+def image_seeds(prompts, n: int = 1, seed: int = 0) -> list[int]:
+    "The seed of every image of `generate(prompts, n, seed=seed)`, in order: copy k of a prompt gets `image_seed(seed, prompt, k)`."
+    seen, out = {}, []          # k counts every earlier occurrence of the same prompt in the call
+    for p in expand_prompts(prompts, n):
+        k = seen.get(p, 0); out.append(image_seed(seed, p, k)); seen[p] = k + 1
+    return out
+
+# %% ../nbs/12_generate.ipynb #23c179e3
 def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
              sampler: str = DEFAULT_SAMPLER, seed: int = 0, checkpoint=None, progress: bool = False,
              callback=None, batch_size: int = 250, guidance_schedule: str = DEFAULT_SCHEDULE) -> torch.Tensor:
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts, e.g. `generate('a thick seven', n=4)`."
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
     model = get_model(checkpoint)
-    allp = expand_prompts(prompts, n)
-    seen, seeds = {}, []          # copy index k counts every earlier occurrence of the same prompt in this call
-    for p in allp: seeds.append(image_seed(seed, p, seen.get(p, 0))); seen[p] = seen.get(p, 0) + 1
+    for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
+    allp, seeds = expand_prompts(prompts, n), image_seeds(prompts, n, seed)
     chunks = range(0, len(allp), batch_size); out = []
     for ci, i in enumerate(chunks):
         cb = None if callback is None else (lambda s, tot, ci=ci: callback(ci * tot + s, len(chunks) * tot))
@@ -104,7 +129,7 @@ def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = 
                           progress=progress, callback=cb, guidance_schedule=guidance_schedule))
     return torch.cat(out)
 
-# %% ../nbs/12_generate.ipynb #107d04c9
+# %% ../nbs/12_generate.ipynb #afe6ee31
 def to_pil(images, scale: int = 1) -> list[Image.Image]:
     "One PIL image (mode L) per sample."
     return [Image.fromarray(a).resize((28 * scale, 28 * scale), Image.NEAREST) for a in to_uint8(images)]
@@ -115,14 +140,69 @@ def labelled_grid(images, prompts, n: int = 1, scale: int = 2) -> Image.Image:
     ncols = n if n > 1 else min(10, len(images))
     return image_grid(images, labels, ncols=ncols, scale=scale)
 
-SAMPLE_FORMATS = ('.png', '.jpg', '.jpeg', '.npz')
+# %% ../nbs/12_generate.ipynb #1b65d5e7
+RECIPE_KEY = 'textdiff-mnist-recipe'    # the PNG text chunk holding the recipe (in an .npz: the `recipe` entry)
+GENERATE_ARGS = ('prompts', 'n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')
 
-def save_samples(images, prompts, path, n: int = 1):
-    "Save as a labelled grid (.png/.jpg) or raw arrays (.npz), atomically."
+def make_recipe(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
+                sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None) -> dict:
+    "What `generate(prompts, n, ...)` needs to make the same images again: its arguments, per-image seeds, version, weights."
+    prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
+    return dict(prompts=prompts, n=int(n), steps=int(steps), guidance=float(guidance), guidance_schedule=guidance_schedule,
+                sampler=sampler, seed=int(seed), seeds=image_seeds(prompts, n, seed), textdiff_mnist=__version__,
+                weights=weights_fingerprint(get_model(checkpoint)))
+
+# %% ../nbs/12_generate.ipynb #bb3c9184
+SAMPLE_FORMATS = ('.png', '.npz')
+
+def check_output_path(path) -> Path:
+    "`path` as a `Path` if `save_samples` can write it, else `GenerationError` saying what is accepted."
     path = Path(path); ext = path.suffix.lower()
+    if ext in ('.jpg', '.jpeg'):
+        raise GenerationError(f"output {path}: JPEG is lossy and cannot carry the recipe reliably; use .png for a grid or .npz for raw images")
     if ext not in SAMPLE_FORMATS: raise GenerationError(f"output {path} must end in one of {', '.join(SAMPLE_FORMATS)}")
-    if ext == '.npz':
-        with atomic_write(path) as tmp:
-            with open(tmp, 'wb') as f: np.savez(f, images=to_uint8(images), prompts=np.array(expand_prompts(prompts, n) if len(images) != len(prompts) else list(prompts)))
-    else: save_image(labelled_grid(images, prompts, n), path)
+    if path.is_dir(): raise GenerationError(f"output {path} is a directory; give a file name ending in .png or .npz")
     return path
+
+def save_samples(images, prompts, path, n: int = 1, recipe: dict | None = None):
+    "Save as a labelled grid (.png) or raw arrays (.npz), atomically, with the `make_recipe` recipe if given."
+    path, ext = check_output_path(path), Path(path).suffix.lower()
+    labels = expand_prompts(prompts, n) if len(images) != len(prompts) else list(prompts)
+    if recipe is not None and expand_prompts(recipe['prompts'], recipe['n']) != labels:
+        raise GenerationError(f"the recipe describes {len(recipe['seeds'])} images of other prompts than the {len(images)} given")
+    meta = {} if recipe is None else dict(recipe=json.dumps(recipe))
+    with atomic_write(path) as tmp:
+        if ext == '.npz':
+            with open(tmp, 'wb') as f: np.savez(f, images=to_uint8(images), prompts=np.array(labels), **meta)
+        else:
+            info = PngInfo(); info.add_text('Software', f'textdiff-mnist {__version__}')
+            if recipe is not None: info.add_text(RECIPE_KEY, meta['recipe'], zip=True)
+            labelled_grid(images, prompts, n).save(tmp, format='PNG', pnginfo=info)
+    return path
+
+# %% ../nbs/12_generate.ipynb #eda2e5ba
+def read_recipe(path) -> dict:
+    "The recipe stored in a .png or .npz written by `save_samples(..., recipe=)`; `GenerationError` if there is none."
+    path = Path(path)
+    if path.suffix.lower() not in SAMPLE_FORMATS:
+        raise GenerationError(f"{path}: recipes are stored in {' and '.join(SAMPLE_FORMATS)} files only")
+    try:
+        if path.suffix.lower() == '.npz':
+            with np.load(path) as z: text = str(z['recipe']) if 'recipe' in z.files else None
+        else:
+            with Image.open(path) as im: text = im.text.get(RECIPE_KEY)
+        if text is None: raise GenerationError(f"{path} carries no recipe: files written by the CLI's generate or the UI's Save do")
+        return json.loads(text)
+    except (OSError, ValueError, EOFError) as e:
+        if isinstance(e, GenerationError): raise
+        raise GenerationError(f"{path} could not be read as a {path.suffix} file with a recipe: {e}") from None
+
+def regenerate(recipe, checkpoint=None) -> torch.Tensor:
+    "The images a recipe (a dict, or a file `read_recipe` reads) describes, with the weights that made them."
+    r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
+    if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
+        raise GenerationError(f"the recipe lacks {', '.join(missing)}; a recipe has {', '.join(GENERATE_ARGS)} and weights")
+    model = get_model(checkpoint)
+    if (fp := weights_fingerprint(model)) != r['weights']:
+        raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
+    return generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['tokenize', 'word_ids', 'add_typo', 'TextEncoder']
+__all__ = ['MAX_WORDS', 'tokenize', 'prompt_words', 'word_ids', 'add_typo', 'TextEncoder']
 
 # %% ../nbs/07_text_encoder.ipynb #f765e079
 _WORD_RE = re.compile(r"[a-z]+|[0-9]")
@@ -21,6 +21,13 @@ _WORD_RE = re.compile(r"[a-z]+|[0-9]")
 def tokenize(text: str) -> list[str]:
     "Lower-cased words and single digits of `text`; everything else is a separator."
     return _WORD_RE.findall(str(text).lower())
+
+# %% ../nbs/07_text_encoder.ipynb #cfa32e83
+MAX_WORDS = 24          # the default window of `TextEncoder`: words after the 24th are never seen
+
+def prompt_words(text: str) -> int:
+    "How many words the encoder counts in `text`: `tokenize`'s words, each digit character being one."
+    return len(tokenize(text))
 
 # %% ../nbs/07_text_encoder.ipynb #453a8579
 @lru_cache(maxsize=100_000)
@@ -51,7 +58,7 @@ def add_typo(text: str, rng: np.random.Generator) -> str:
 # %% ../nbs/07_text_encoder.ipynb #b3b7f02a
 class TextEncoder(nn.Module):
     "Hashed sub-word embeddings + a small transformer; returns one vector per prompt."
-    def __init__(self, n_buckets=4096, dim=128, n_layers=2, n_heads=4, max_words=24):
+    def __init__(self, n_buckets=4096, dim=128, n_layers=2, n_heads=4, max_words=MAX_WORDS):
         super().__init__()
         self.n_buckets, self.dim, self.max_words = n_buckets, dim, max_words
         self.emb = nn.Embedding(n_buckets, dim, padding_idx=0)

@@ -14,6 +14,7 @@ import ipywidgets as W
 from fastcore.basics import patch
 from .core import image_grid
 from .generation import (generate, validate_request, labelled_grid, save_samples, get_model, image_seed,
+                                     make_recipe,
                                      GenerationError, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE,
                                      MAX_STEPS)
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample
@@ -43,7 +44,34 @@ def denoising_strip(x0s, k: int = 8, scale: int = 2):
     idx = strip_steps(len(x0s), k)
     return image_grid(torch.cat([x0s[i][:1] for i in idx]), [f"step {i + 1}" for i in idx], ncols=len(idx), scale=scale)
 
-# %% ../nbs/16_ui.ipynb #1eae1a63
+# %% ../nbs/16_ui.ipynb #c43e8a14
+def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_schedule, examples, save_path) -> dict:
+    "The panel's widgets by attribute name, set to the given values; no callbacks yet."
+    wide = lambda: W.Layout(flex='1 1 auto', width='auto')
+    st = dict(description_width='90px')
+    return dict(
+        prompt=W.Text(value=prompt, description='Description', placeholder='e.g. a thick slanted 4', style=st, layout=wide()),
+        examples=[W.Button(description=p, tooltip=f'generate "{p}"', layout=W.Layout(width='auto')) for p in examples],
+        n=W.IntSlider(value=n, min=1, max=MAX_UI_IMAGES, description='Images', style=st),
+        sampler=W.Dropdown(options=list(SAMPLERS), value=sampler, description='Sampler', style=st),
+        steps=W.IntSlider(value=steps, min=1, max=MAX_UI_STEPS, description='Steps', style=st),
+        guidance=W.FloatSlider(value=guidance, min=0, max=MAX_UI_GUIDANCE, step=0.1, description='Guidance', style=st),
+        schedule=W.Dropdown(options=list(GUIDANCE_SCHEDULES), value=guidance_schedule, description='Schedule', style=st),
+        seed=W.IntText(value=seed, description='Seed', style=st, layout=W.Layout(width='220px')),
+        random_seed=W.Checkbox(value=False, description='random seed', indent=False, layout=W.Layout(width='auto')),
+        denoise=W.Checkbox(value=False, description='show the denoising', indent=False, layout=W.Layout(width='auto')),
+        checkpoint=W.Text(value='' if checkpoint is None else str(checkpoint), description='Checkpoint',
+                          placeholder='empty = bundled weights', style=st, layout=wide()),
+        button=W.Button(description='Generate', button_style='primary', icon='play'),
+        progress=W.IntProgress(value=0, min=0, max=steps, description='', layout=W.Layout(width='100%')),
+        status=W.HTML(value='Type a description naming a digit, then click <b>Generate</b>.'),
+        image=W.Image(format='png', layout=W.Layout(align_self='flex-start')),   # natural size, not stretched
+        strip=W.Image(format='png', layout=W.Layout(align_self='flex-start', display='none')),
+        save_path=W.Text(value=save_path, description='Save to', placeholder='grid.png or samples.npz', style=st,
+                         layout=W.Layout(width='420px')),
+        save_button=W.Button(description='Save', icon='save'))
+
+# %% ../nbs/16_ui.ipynb #183becae
 class GeneratorUI:
     "Text-to-digit panel: a prompt box, example prompts, sampling controls, Generate, progress, the image, Save."
     def __init__(self, checkpoint=None, prompt: str = 'a thick slanted 4', n: int = 8, steps: int = DEFAULT_STEPS,
@@ -51,32 +79,11 @@ class GeneratorUI:
                  guidance_schedule: str = DEFAULT_SCHEDULE,
                  examples=EXAMPLE_PROMPTS, save_path: str = 'samples.png', scale: int = 3, debounce: float = 0.3):
         self.scale, self.debounce = scale, debounce
-        self.busy, self.images, self.request, self.history, self.last_error = False, None, None, [], None
-        self._ended, self._rng = -1e9, random.Random()
-        wide = lambda: W.Layout(flex='1 1 auto', width='auto')
-        st = dict(description_width='90px')
-        self.prompt = W.Text(value=prompt, description='Description', placeholder='e.g. a thick slanted 4', style=st, layout=wide())
-        self.examples = [W.Button(description=p, tooltip=f'generate "{p}"', layout=W.Layout(width='auto')) for p in examples]
+        self.busy, self.images, self.request, self.recipe, self.history, self.last_error = False, None, None, None, [], None
+        self._ended, self._rng, self._loaded = -1e9, random.Random(), set()
+        self.__dict__.update(_controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_schedule, examples, save_path))
         for b in self.examples: b.on_click(lambda b: self._on_example(b))
-        self.n = W.IntSlider(value=n, min=1, max=MAX_UI_IMAGES, description='Images', style=st)
-        self.sampler = W.Dropdown(options=list(SAMPLERS), value=sampler, description='Sampler', style=st)
-        self.steps = W.IntSlider(value=steps, min=1, max=MAX_UI_STEPS, description='Steps', style=st)
-        self.guidance = W.FloatSlider(value=guidance, min=0, max=MAX_UI_GUIDANCE, step=0.1, description='Guidance', style=st)
-        self.schedule = W.Dropdown(options=list(GUIDANCE_SCHEDULES), value=guidance_schedule, description='Schedule', style=st)
-        self.seed = W.IntText(value=seed, description='Seed', style=st, layout=W.Layout(width='220px'))
-        self.random_seed = W.Checkbox(value=False, description='random seed', indent=False, layout=W.Layout(width='auto'))
-        self.denoise = W.Checkbox(value=False, description='show the denoising', indent=False, layout=W.Layout(width='auto'))
-        self.checkpoint = W.Text(value='' if checkpoint is None else str(checkpoint), description='Checkpoint',
-                                 placeholder='empty = bundled weights', style=st, layout=wide())
-        self.button = W.Button(description='Generate', button_style='primary', icon='play')
         self.button.on_click(lambda b: self._on_generate(b))
-        self.progress = W.IntProgress(value=0, min=0, max=steps, description='', layout=W.Layout(width='100%'))
-        self.status = W.HTML(value='Type a description naming a digit, then click <b>Generate</b>.')
-        self.image = W.Image(format='png', layout=W.Layout(align_self='flex-start'))   # natural size, not stretched
-        self.strip = W.Image(format='png', layout=W.Layout(align_self='flex-start', display='none'))
-        self.save_path = W.Text(value=save_path, description='Save to', placeholder='grid.png or samples.npz', style=st,
-                                layout=W.Layout(width='420px'))
-        self.save_button = W.Button(description='Save', icon='save')
         self.save_button.on_click(lambda b: self._on_save(b))
         self.widget = W.VBox([
             W.HTML('<b>textdiff-mnist</b>: describe a handwritten digit'),
@@ -92,7 +99,7 @@ class GeneratorUI:
     def _set_status(self, msg, error=False):
         self.status.value = f'<span style="color:#b00020">⚠ {_esc(msg)}</span>' if error else msg
 
-# %% ../nbs/16_ui.ipynb #e27438c5
+# %% ../nbs/16_ui.ipynb #63425554
 @patch
 def _checkpoint_arg(self: GeneratorUI):
     c = self.checkpoint.value.strip()
@@ -103,6 +110,56 @@ def _on_step(self: GeneratorUI, step, total):
     "Progress callback, called by the sampler after every step."
     self.progress.max = total; self.progress.value = step
 
+@patch
+def _read_request(self: GeneratorUI) -> dict:
+    "The settings in the controls (after drawing a seed if *random seed* is ticked), validated: `GenerationError` if bad."
+    if self.random_seed.value: self.seed.value = self._rng.randrange(2**31)
+    req = dict(prompt=self.prompt.value.strip(), n=self.n.value, steps=self.steps.value,
+               guidance=float(self.guidance.value), sampler=self.sampler.value, seed=self.seed.value,
+               guidance_schedule=self.schedule.value, checkpoint=self._checkpoint_arg())
+    validate_request(req['prompt'], req['n'], req['steps'], req['guidance'], req['sampler'], req['seed'],
+                     req['guidance_schedule'])
+    return req
+
+# %% ../nbs/16_ui.ipynb #02ab2255
+@patch
+def _strip(self: GeneratorUI, model, req):
+    "PNG of the denoising of the first image: same prompt, seed and settings as the grid's first image."
+    _, x0s = sample(model, [req['prompt']], req['sampler'], req['steps'], req['guidance'],
+                    [image_seed(req['seed'], req['prompt'], 0)], return_x0s=True, guidance_schedule=req['guidance_schedule'])
+    return png_bytes(denoising_strip(x0s, scale=self.scale))
+
+# %% ../nbs/16_ui.ipynb #08d04c80
+@patch
+def _generate(self: GeneratorUI):
+    try:
+        req = self._read_request()
+        self.progress.value, self.progress.bar_style = 0, ''
+        self._set_status('loading the model…'); t0 = time.perf_counter()
+        model = get_model(req['checkpoint'])
+        t1 = time.perf_counter()
+        self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
+        kw = {k: req[k] for k in ('n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')}
+        images = generate(req['prompt'], checkpoint=model, callback=self._on_step, **kw)
+        grid = png_bytes(labelled_grid(images, [req['prompt']] * len(images), scale=self.scale))
+        strip = self._strip(model, req) if self.denoise.value else None
+        t2 = time.perf_counter()
+        recipe = make_recipe(req['prompt'], checkpoint=model, **kw)
+    except Exception as e:
+        self.last_error, self.progress.bar_style = e, 'danger'
+        msg = str(e) if isinstance(e, (GenerationError, CheckpointError)) else f'generation failed: {type(e).__name__}: {e}'
+        return self._set_status(msg, error=True)
+    self.image.value, self.images, self.request, self.recipe = grid, images, req, recipe
+    self.strip.layout.display = None if strip else 'none'
+    if strip: self.strip.value = strip
+    self.progress.bar_style = 'success'
+    self.history.append(dict(req, seconds=round(t2 - t1, 3)))
+    load = '' if req['checkpoint'] in self._loaded else f' (+ {t1 - t0:.1f} s loading the model)'
+    self._loaded.add(req['checkpoint'])
+    self._set_status(f'<b>{req["n"]} × “{_esc(req["prompt"])}”</b> in {t2 - t1:.2f} s{load} · seed {req["seed"]} · '
+                     f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})')
+
+# %% ../nbs/16_ui.ipynb #25b6d8e2
 @patch
 def _on_example(self: GeneratorUI, b):
     if self.busy: return
@@ -116,57 +173,13 @@ def _on_generate(self: GeneratorUI, b=None):
     try: self._generate()
     finally: self.busy, self.button.disabled, self._ended = False, False, time.monotonic()
 
-@patch
-def _generate(self: GeneratorUI):
-    try:
-        if self.random_seed.value: self.seed.value = self._rng.randrange(2**31)
-        req = dict(prompt=self.prompt.value.strip(), n=self.n.value, steps=self.steps.value,
-                   guidance=float(self.guidance.value), sampler=self.sampler.value, seed=self.seed.value,
-                   guidance_schedule=self.schedule.value,
-                   checkpoint=self._checkpoint_arg())
-        validate_request(req['prompt'], req['n'], req['steps'], req['guidance'], req['sampler'], req['seed'],
-                         req['guidance_schedule'])
-        self.progress.value, self.progress.bar_style = 0, ''
-        self._set_status('loading the model…'); t0 = time.perf_counter()
-        model = get_model(req['checkpoint'])
-        t1 = time.perf_counter()
-        self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
-        images = generate(req['prompt'], n=req['n'], steps=req['steps'], guidance=req['guidance'],
-                          sampler=req['sampler'], seed=req['seed'], checkpoint=model, callback=self._on_step,
-                          guidance_schedule=req['guidance_schedule'])
-        grid = png_bytes(labelled_grid(images, [req['prompt']] * len(images), scale=self.scale))
-        strip = self._strip(model, req) if self.denoise.value else None
-        t2 = time.perf_counter()
-    except Exception as e:
-        self.last_error = e
-        self.progress.bar_style = 'danger'
-        msg = str(e) if isinstance(e, (GenerationError, CheckpointError)) else f'generation failed: {type(e).__name__}: {e}'
-        self._set_status(msg, error=True)
-        return
-    self.image.value, self.images, self.request = grid, images, req
-    self.strip.layout.display = None if strip else 'none'
-    if strip: self.strip.value = strip
-    self.progress.bar_style = 'success'
-    secs = t2 - t1
-    self.history.append(dict(req, seconds=round(secs, 3)))
-    load = f' (+ {t1 - t0:.1f} s loading the model)' if t1 - t0 >= 0.1 else ''
-    self._set_status(f'<b>{req["n"]} × “{_esc(req["prompt"])}”</b> in {secs:.2f} s{load} · seed {req["seed"]} · '
-                     f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})')
-
-@patch
-def _strip(self: GeneratorUI, model, req):
-    "PNG of the denoising of the first image: same prompt, seed and settings as the grid's first image."
-    _, x0s = sample(model, [req['prompt']], req['sampler'], req['steps'], req['guidance'],
-                    [image_seed(req['seed'], req['prompt'], 0)], return_x0s=True, guidance_schedule=req['guidance_schedule'])
-    return png_bytes(denoising_strip(x0s, scale=self.scale))
-
-# %% ../nbs/16_ui.ipynb #81d34309
+# %% ../nbs/16_ui.ipynb #fcb36f5d
 @patch
 def _on_save(self: GeneratorUI, b=None):
     if self.images is None: return self._set_status('nothing to save yet: click Generate first', error=True)
+    if not self.save_path.value.strip(): return self._set_status('give a file name ending in .png or .npz', error=True)
     path = Path(self.save_path.value.strip()).expanduser()
-    if not self.save_path.value.strip(): return self._set_status('give a file name ending in .png, .jpg or .npz', error=True)
     if path.is_dir(): return self._set_status(f'{path} is a directory; give a file name', error=True)
-    try: save_samples(self.images, [self.request['prompt']] * len(self.images), path)
+    try: save_samples(self.images, [self.request['prompt']] * len(self.images), path, recipe=self.recipe)
     except (GenerationError, OSError) as e: return self._set_status(str(e), error=True)
-    self._set_status(f'saved {len(self.images)} × “{_esc(self.request["prompt"])}” to <code>{_esc(path)}</code>')
+    self._set_status(f'saved {len(self.images)} × “{_esc(self.request["prompt"])}” with its recipe to <code>{_esc(path)}</code>')
