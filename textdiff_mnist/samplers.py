@@ -100,6 +100,7 @@ def _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds):
     if len(seeds) != len(prompts): raise ValueError(f"got {len(seeds)} seeds for {len(prompts)} prompts")
     return prompts, seeds
 
+# %% ../nbs/10_samplers.ipynb #44261a74
 @torch.inference_mode()
 def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
            progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp'):
