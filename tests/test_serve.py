@@ -1,0 +1,77 @@
+"""The server for real: `python -m textdiff_mnist.serve` on 127.0.0.1, driven by headless system Chromium and by the load tester.
+
+The in-process API checks (every endpoint, bad input, auth, limits, determinism) are in nbs/17_serve.ipynb.
+Needs the `serve` extra (fastapi, uvicorn, httpx) and, for the browser test, `playwright` plus a system `chromium`
+(never a downloaded browser). Without them these tests skip, except under CI (env CI set), where they fail.
+"""
+import json, os, shutil, subprocess, sys, urllib.error, urllib.request
+import pytest
+
+CI = bool(os.environ.get('CI'))
+
+def _need(ok: bool, what: str):
+    if not ok: (pytest.fail if CI else pytest.skip)(f'{what} (required when CI is set)')
+
+try: import fastapi, uvicorn  # noqa: F401
+except ImportError: fastapi = None
+
+@pytest.fixture(scope='module')
+def server():
+    _need(fastapi is not None, 'the serve extra is not installed: pip install -e ".[serve]"')
+    from textdiff_mnist.serve import start_server, stop_server
+    p, url = start_server(['--max-images', 16], env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    yield url
+    stop_server(p)
+
+def _post(url, body):
+    req = urllib.request.Request(url + '/v1/generate', json.dumps(body).encode(), {'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(req) as r: return r.status, r.read()
+    except urllib.error.HTTPError as e: return e.code, e.read()
+
+def test_core_does_not_import_fastapi():
+    # (starlette is not in the list: fastprogress imports it through fasthtml, whatever this project does)
+    code = ("import sys, textdiff_mnist, textdiff_mnist.generation, textdiff_mnist.cli; "
+            "print(sorted(m for m in ('fastapi', 'uvicorn', 'pydantic', 'textdiff_mnist.serve') if m in sys.modules))")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == '[]', out
+
+def test_browser(server, tmp_path):
+    _need(shutil.which('chromium') is not None, 'no system chromium on PATH (apt-get install chromium)')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: sync_playwright = None
+    _need(sync_playwright is not None, 'the playwright package is not installed (pip install playwright; never `playwright install`)')
+    bad_status, bad_body = _post(server, dict(prompt='a banana', format='json'))
+    assert bad_status == 422
+    api_message = json.loads(bad_body)['error']
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=shutil.which('chromium'), args=['--no-sandbox'])
+        try:
+            pg = b.new_page(viewport=dict(width=900, height=760))
+            pg.goto(server + '/')
+            pg.fill('#n', '4'); pg.fill('#steps', '8'); pg.fill('#prompt', 'a wide zero')
+            pg.click('#generate')
+            pg.wait_for_function("document.querySelectorAll('#results img').length === 4 && !document.body.hasAttribute('aria-busy')",
+                                 timeout=30_000)
+            widths = pg.eval_on_selector_all('#results img', 'imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)')
+            assert widths == [28] * 4, widths
+            assert pg.inner_text('#results figure figcaption').startswith('a wide zero')
+            assert 'digit 0' in pg.inner_text('#results')
+            assert pg.is_visible('#download') and pg.get_attribute('#download', 'href').startswith('data:image/png;base64,')
+            assert pg.is_hidden('#error')
+            pg.screenshot(path=str(tmp_path/'page.png'))
+            pg.fill('#prompt', 'a banana')
+            pg.click('#generate')
+            pg.wait_for_selector('#error', state='visible', timeout=30_000)
+            assert pg.inner_text('#error') == api_message, (pg.inner_text('#error'), api_message)
+            assert pg.eval_on_selector_all('#results img', 'imgs => imgs.length') == 4      # the last good images stay
+            assert pg.is_enabled('#generate')
+            pg.screenshot(path=str(tmp_path/'error.png'))
+        finally: b.close()
+    assert (tmp_path/'page.png').stat().st_size > 0
+
+def test_load_test_smoke(server):
+    from textdiff_mnist.serve import load_test
+    r = load_test(server, clients=2, seconds=1.0, request=dict(prompt='7', n=2, steps=4, format='json'))
+    assert r['ok'] >= 2 and r['statuses'] == {'200': r['ok']} and r['errors'] == 0, r
+    assert r['distinct_ok_bodies'] == 1 and r['p50_ms'] <= r['p95_ms'] <= r['p99_ms']
