@@ -15,7 +15,7 @@ TDM := $(BIN)/textdiff-mnist
 # what the working tree holds (tracked changes and untracked, not ignored, files): a test run must leave it as it was
 TREE_STATE := { git status --porcelain; git diff HEAD --binary | sha1sum; }
 
-.PHONY: install demo test test-slow export readme results weights evaluator
+.PHONY: install demo test test-slow export readme results weights evaluator docs
 
 install: $(STAMP)
 
@@ -66,3 +66,12 @@ weights: $(STAMP)
 evaluator: $(STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000
 	cp runs/evaluator/evaluator.pt textdiff_mnist/weights/evaluator.pt
+
+# The docs site from the notebooks into _docs/ (Sphinx + MyST-NB, offline, no Quarto; fails on a warning): tools/build_docs.py
+DOCS_STAMP := $(VENV)/.installed-docs
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[dev,docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python tools/build_docs.py
