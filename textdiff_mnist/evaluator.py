@@ -108,7 +108,7 @@ def train_evaluator(epochs: int = 6, seed: int = 0, bs: int = 128, lr: float = 3
             print(msg, flush=True)
     return model.requires_grad_(False)
 
-# %% ../nbs/04_evaluator.ipynb #51ca97a2
+# %% ../nbs/04_evaluator.ipynb #16f0772f
 def default_evaluator_path() -> Path:
     "Where the bundled evaluator weights live."
     return weights_dir() / 'evaluator.pt'
@@ -121,6 +121,7 @@ def save_evaluator(model: Evaluator, path=None, **meta) -> Path:
     with atomic_write(path) as tmp: torch.save({'config': cfg, 'state_dict': sd, 'meta': meta}, tmp)
     return path
 
+# %% ../nbs/04_evaluator.ipynb #46818e68
 @functools.lru_cache(maxsize=8)
 def _load_evaluator(path: str, mtime_ns: int) -> Evaluator:
     try:

@@ -55,7 +55,7 @@ def frechet_distance(feats_a, feats_b) -> float:
     "Fréchet distance between Gaussians fitted to two feature sets `(N, D)`."
     return frechet_from_stats(*gaussian_stats(feats_a), *gaussian_stats(feats_b))
 
-# %% ../nbs/05_metrics.ipynb #f6304431
+# %% ../nbs/05_metrics.ipynb #207730fe
 _REFERENCE = weakref.WeakKeyDictionary()   # evaluator -> {'test': (mu, cov), 'floor': {(n, seed, draw): d}}
 
 def _reference(ev: Evaluator) -> dict:
@@ -71,6 +71,7 @@ def floor_indices(n: int, seed: int = 0, draw: int | None = None) -> np.ndarray:
     if draw is None: return np.unique(np.concatenate([floor_indices(n, seed, k) for k in range(FLOOR_DRAWS)]))
     return np.sort(np.random.default_rng([seed, draw]).choice(60_000, size=n, replace=False))
 
+# %% ../nbs/05_metrics.ipynb #66301da3
 def floor_draw(n: int, seed: int = 0, draw: int = 0, evaluator: Evaluator | None = None) -> float:
     "Fréchet distance between one random draw of `n` real training digits (`floor_indices`) and the MNIST test set."
     ev = evaluator if evaluator is not None else load_evaluator()
@@ -85,6 +86,7 @@ def frechet_floor(n: int, seed: int = 0, evaluator: Evaluator | None = None) -> 
     "The real-vs-real floor at `n`: the mean of `floor_draw` over `FLOOR_DRAWS` random draws of `n` real training digits."
     return float(np.mean([floor_draw(n, seed, k, evaluator) for k in range(FLOOR_DRAWS)]))
 
+# %% ../nbs/05_metrics.ipynb #29df3f4b
 def frechet_report(images, seed: int = 0, evaluator: Evaluator | None = None) -> dict:
     "Fréchet distance of `images` to the MNIST test set, its real-vs-real floor at the same n, and their ratio."
     ev = evaluator if evaluator is not None else load_evaluator()

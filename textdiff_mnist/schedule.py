@@ -14,7 +14,7 @@ import torch
 __all__ = ['NoiseSchedule', 'cosine_schedule', 'linear_schedule', 'make_schedule', 'to_model_space', 'from_model_space',
            'q_sample', 'v_target', 'v_to_x0', 'v_to_eps']
 
-# %% ../nbs/06_schedule.ipynb #ec8a0d17
+# %% ../nbs/06_schedule.ipynb #8fbfc32b
 @dataclass
 class NoiseSchedule:
     "Discrete DDPM noise schedule: `alpha_bar[t]` for t in 0..T-1, plus the derived quantities samplers need."
@@ -31,6 +31,7 @@ class NoiseSchedule:
     def log_snr(self, t): return self.snr(t).log()
     def config(self): return dict(kind=self.kind, T=self.T)
 
+# %% ../nbs/06_schedule.ipynb #41b4b6e1
 def cosine_schedule(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) -> NoiseSchedule:
     "The cosine schedule (Nichol & Dhariwal 2021) with `T` steps."
     steps = torch.arange(T + 1, dtype=torch.float64)
@@ -38,6 +39,7 @@ def cosine_schedule(T: int = 1000, s: float = 0.008, max_beta: float = 0.999) ->
     betas = (1 - f[1:] / f[:-1]).clamp(max=max_beta)
     return NoiseSchedule(torch.cumprod(1 - betas, 0), 'cosine')
 
+# %% ../nbs/06_schedule.ipynb #56798201
 def linear_schedule(T: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> NoiseSchedule:
     "The linear schedule of the original DDPM paper (kept for comparison)."
     betas = torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
