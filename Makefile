@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine (Python 3.11, no GPU):
 #   make demo   installs what is missing, then generates digits for a prompt with the bundled weights
-#   make test   installs what is missing, then runs every chapter as Jupyter's "Run All" would, and the pytest suite
+#   make test   installs what is missing, builds the docs site, then runs every chapter as Jupyter's "Run All" would,
+#               and the pytest suite (CLI, server, docs in a browser, the wheel in a fresh environment)
 # Regenerating shipped artefacts is separate and explicit (hours on 2 CPU cores; never part of a test):
 #   make results    the benchmark (results/bench.*, plots), the sample grid, then README.md and nbs/index.ipynb
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
@@ -23,15 +24,16 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.14.1
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e ".[dev,docs,serve]"    # the test suite covers the docs site and the server
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(TDM) demo "$(PROMPT)" --out demo.png
 
 # Every notebook top to bottom in a real kernel (two at a time, one torch thread each: two 2-thread processes on
-# 2 cores thrash), then pytest; finally, the run must have changed no tracked file.
-test: $(STAMP)
+# 2 cores thrash), then pytest (which opens every page of the docs site just built in Chromium); finally, the run must
+# have changed no file of the repository.
+test: docs
 	@$(TREE_STATE) > $(VENV)/.tree-before
 	$(BIN)/python tools/run_all.py --workers 2
 	$(BIN)/python -m pytest -q
@@ -68,10 +70,5 @@ evaluator: $(STAMP)
 	cp runs/evaluator/evaluator.pt textdiff_mnist/weights/evaluator.pt
 
 # The docs site from the notebooks into _docs/ (Sphinx + MyST-NB, offline, no Quarto; fails on a warning): tools/build_docs.py
-DOCS_STAMP := $(VENV)/.installed-docs
-$(DOCS_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[dev,docs]"
-	touch $(DOCS_STAMP)
-
-docs: $(DOCS_STAMP)
+docs: $(STAMP)
 	$(BIN)/python tools/build_docs.py

@@ -192,7 +192,7 @@ def build_parser():
     b.add_argument('--out', default='bench_out', help='directory for results.json/.csv/.md and the plots')
     b.add_argument('--stem', default='results', help='file names: STEM.json, STEM.csv, STEM.md')
     b.add_argument('--n-per-digit', type=_positive_int, default=None, help='images per digit for the default setting (default 100, quick 20)')
-    b.add_argument('--seed', type=_positive_int, default=0)
+    b.add_argument('--seed', type=_non_negative_int, default=0)
     b.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
     b.add_argument('--no-memory', action='store_true', help='skip the fresh-process peak memory measurement')
     b.set_defaults(func=cmd_bench)
