@@ -3,7 +3,7 @@
 #   make test   installs what is missing, builds the docs site, then runs every chapter as Jupyter's "Run All" would,
 #               and the pytest suite (CLI, server, docs in a browser, the wheel in a fresh environment)
 # Regenerating shipped artefacts is separate and explicit (hours on 2 CPU cores; never part of a test):
-#   make results    the benchmark (results/bench.*, plots), the sample grid, then README.md and nbs/index.ipynb
+#   make results    the benchmark (results/bench.*, plots), the sample grid, the screenshots (UI, docs), README.md and index
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
 #   make weights    train the model from scratch into runs/main and export textdiff_mnist/weights/textdiff_mnist.pt
 #   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
@@ -57,7 +57,9 @@ results: $(STAMP)
 	$(TDM) bench --quick --n-per-digit 100 --seed 1 --threads 2 --out results --stem bench_seed1
 	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
+	$(BIN)/python tools/screenshot_ui.py results/ui.png
 	$(BIN)/python tools/make_readme.py
+	$(BIN)/python tools/build_docs.py --screenshots results
 
 weights: $(STAMP)
 	$(TDM) train --out runs/main
