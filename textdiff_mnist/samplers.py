@@ -100,24 +100,40 @@ def _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds):
     if len(seeds) != len(prompts): raise ValueError(f"got {len(seeds)} seeds for {len(prompts)} prompts")
     return prompts, seeds
 
+# %% ../nbs/10_samplers.ipynb #adf52e42
+def _check_start(x_start, t_start, cond, n: int, T: int) -> int:
+    "The timestep `sample` starts from: T-1, or `t_start` (which needs `x_start`); ValueError if the start or `cond` does not fit n images."
+    if t_start is not None and x_start is None: raise ValueError("t_start needs x_start, the batch at that timestep")
+    if x_start is not None and not (isinstance(x_start, torch.Tensor) and x_start.is_floating_point() and x_start.shape == (n, 1, 28, 28)):
+        raise ValueError(f"x_start must be a float tensor of shape ({n}, 1, 28, 28) in model space, got {getattr(x_start, 'shape', type(x_start))}")
+    if cond is not None and not (isinstance(cond, torch.Tensor) and cond.ndim == 2 and len(cond) == n):
+        raise ValueError(f"cond must hold one prompt vector per image, shape ({n}, dim), got {getattr(cond, 'shape', type(cond))}")
+    if t_start is None: return T - 1
+    if isinstance(t_start, bool) or not isinstance(t_start, (int, np.integer)) or not 0 <= t_start < T:
+        raise ValueError(f"t_start must be an integer timestep from 0 to {T - 1}, got {t_start!r}")
+    return int(t_start)
+
 # %% ../nbs/10_samplers.ipynb #44261a74
 @torch.inference_mode()
 def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
-           progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp'):
+           progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp',
+           x_start=None, t_start: int | None = None, cond=None, on_state=None):
     "Sample one image per prompt; returns float images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
     prompts, seeds = _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds)
     model.eval()
     sched = make_schedule(model.cfg.schedule, model.cfg.T)
-    ts = sampling_timesteps(sched.T, steps)
-    cond, null = model.encode(prompts), model.encode([''])
+    ts = sampling_timesteps(_check_start(x_start, t_start, cond, len(prompts), sched.T) + 1, steps)
+    cond, null = model.encode(prompts) if cond is None else cond, model.encode([''])
     gens = [generator_for(s) for s in seeds]
-    x = _noise(gens, (1, 28, 28))
+    x = _noise(gens, (1, 28, 28)) if x_start is None else x_start.clone()
+    if on_state is not None: on_state(0, x)
     step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, lambda: _noise(gens, (1, 28, 28))), []
     for i in progress_bar(range(len(ts)), leave=False) if progress else range(len(ts)):
         t = ts[i]
         x0 = _guided_x0(model, sched, x, t, cond, null, guidance_weight(guidance, guidance_schedule, t, sched.T))
         if return_x0s: x0s.append(from_model_space(x0))
         x = step(x, x0, t, ts[i + 1], ctx) if i + 1 < len(ts) else x0     # the last step jumps to the clean image
+        if on_state is not None: on_state(i + 1, x)
         if callback is not None: callback(i + 1, len(ts))
     out = from_model_space(x)
     return (out, x0s) if return_x0s else out
