@@ -1,7 +1,9 @@
-"End-to-end: `textdiff-mnist bench --quick` runs with the bundled weights, writes well-formed, plausible results, and fails cleanly on a bad checkpoint."
+"""End-to-end: `textdiff-mnist bench --quick` runs with the bundled weights, writes well-formed, plausible results, and fails cleanly on a bad checkpoint.
+
+This is the suite's one real quick benchmark (about two minutes on 2 cores); chapter 14 runs a much smaller one in process."""
 import json, subprocess, sys
 from pathlib import Path
-from textdiff_mnist.bench import check_results, load_results, COLUMNS
+from textdiff_mnist.report import check_results, load_results, COLUMNS
 
 CLI = str(Path(sys.executable).parent/'textdiff-mnist')   # the console script of this environment
 
@@ -15,6 +17,8 @@ def test_bench_quick(tmp_path):
     assert [r['kind'] for r in rows].count('real') == 1
     assert meta['quick'] is True and meta['machine']['cpu_count'] >= 1 and meta['machine']['torch']
     assert meta['memory']['model_load_mib'] > 0 and meta['failures']['worst']
+    table = (out/'results.md').read_text()
+    assert meta['machine_label'] in table and all(r['setting'] in table for r in rows)
     header = (out/'results.csv').read_text().splitlines()[0].split(',')
     assert header == list(COLUMNS)
     for f in ('results.md', 'steps.png', 'time.png', 'styles.png', 'failures.png', 'curves.png'):
