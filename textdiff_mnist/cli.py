@@ -11,7 +11,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CLIError', 'OneLineParser', 'run_cli', 'one_command', 'cmd_generate', 'cmd_recipe', 'cmd_demo', 'cmd_train',
-           'cmd_info', 'cmd_bench', 'build_parser', 'main']
+           'cmd_info', 'cmd_bench', 'cmd_serve', 'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #328f521e
 class CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
@@ -180,12 +180,7 @@ def cmd_bench(a):
     except BenchmarkError as e:
         print(f"textdiff-mnist bench: implausible results: {e}", file=sys.stderr); sys.exit(1)
 
-# %% ../nbs/13_cli.ipynb #bfaf6e46
-def build_parser():
-    "The `textdiff-mnist` argument parser with every subcommand."
-    p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
-    sub = p.add_subparsers(dest='cmd', required=True)
-    for add in (_add_generate, _add_train, _add_demo, _add_info, _add_recipe): add(sub)
+def _add_bench(sub):
     b = sub.add_parser('bench', help='benchmark quality and speed over samplers, steps and guidance (chapter 14)')
     b.add_argument('--quick', action='store_true', help='two settings, 20 images per digit (a few minutes on 2 cores)')
     b.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
@@ -196,6 +191,37 @@ def build_parser():
     b.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
     b.add_argument('--no-memory', action='store_true', help='skip the fresh-process peak memory measurement')
     b.set_defaults(func=cmd_bench)
+
+# %% ../nbs/13_cli.ipynb #3cb71d63
+def cmd_serve(a):
+    "The `serve` subcommand: the HTTP API and web page of chapter 17 (needs the `serve` extra)."
+    try: from textdiff_mnist.serve import run_server, ServeSettings
+    except ImportError as e: raise CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
+    try: settings = ServeSettings.from_args(a)
+    except ValueError as e: raise CLIError(str(e)) from None
+    run_server(a.host, a.port, a.checkpoint, a.token, settings)
+
+def _add_serve(sub):
+    s = sub.add_parser('serve', help='serve the model over HTTP: POST /v1/generate, GET /v1/health, a web page at / (needs the serve extra)')
+    s.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: loopback only; any other needs --token)')
+    s.add_argument('--port', type=_positive_int, default=8000)
+    s.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
+    s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
+    s.add_argument('--max-images', type=_positive_int, help='images per request (default 64)')
+    s.add_argument('--max-steps', type=_positive_int, help='sampler steps per request (default 200)')
+    s.add_argument('--max-body-bytes', type=_positive_int, help='largest request body (default 16384)')
+    s.add_argument('--concurrency', type=_positive_int, help='generations at once (default 1: model calls serialised)')
+    s.add_argument('--queue-size', type=_non_negative_int, help='requests waiting behind those running; one more gets 503 (default 8)')
+    s.add_argument('--timeout-s', type=_number, help='per-request time limit in seconds, waiting included (default 60)')
+    s.add_argument('--retry-after-s', type=_non_negative_int, help='the Retry-After of a 503, in seconds (default 2)')
+    s.set_defaults(func=cmd_serve)
+
+# %% ../nbs/13_cli.ipynb #bfaf6e46
+def build_parser():
+    "The `textdiff-mnist` argument parser with every subcommand."
+    p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
+    sub = p.add_subparsers(dest='cmd', required=True)
+    for add in (_add_generate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve): add(sub)
     return p
 
 def main(argv=None):
