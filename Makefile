@@ -3,7 +3,8 @@
 #   make test   installs what is missing, builds the docs site, then runs every chapter as Jupyter's "Run All" would,
 #               and the pytest suite (CLI, server, docs in a browser, the wheel in a fresh environment)
 # Regenerating shipped artefacts is separate and explicit (hours on 2 CPU cores; never part of a test):
-#   make results    the benchmark (results/bench.*, plots), the sample grid, the screenshots (UI, docs), README.md and index
+#   make results    the benchmark (results/bench.*, plots), the sample grid, the screenshots (UI, server page, docs),
+#                   the server's load test, README.md and index
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
 #   make weights    train the model from scratch into runs/main and export textdiff_mnist/weights/textdiff_mnist.pt
 #   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
@@ -58,6 +59,8 @@ results: $(STAMP)
 	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
 	$(BIN)/python tools/screenshot_ui.py results/ui.png
+	$(BIN)/python -m textdiff_mnist.serve --screenshot results/serve.png
+	$(BIN)/python -m textdiff_mnist.serve --load-test --clients 4,13 --seconds 20 --out results/serve_load.json
 	$(BIN)/python tools/make_readme.py
 	$(BIN)/python tools/build_docs.py --screenshots results
 
