@@ -18,14 +18,15 @@ from .core import image_grid, to_uint8, weights_dir, atomic_write
 from .captions import require_digit, NoDigitError
 from .text_encoder import MAX_WORDS, prompt_words
 from .samplers import sample, SAMPLERS, GUIDANCE_SCHEDULES
+from .unet import resolve_device, DeviceError
 from .checkpoint import load_model, read_checkpoint, CheckpointError, weights_fingerprint
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',
            'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GenerationError',
-           'bundled_weights', 'get_model', 'check_prompt_length', 'validate_request', 'expand_prompts', 'image_seed',
-           'image_seeds', 'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples',
-           'read_recipe', 'regenerate']
+           'bundled_weights', 'check_device', 'get_model', 'check_prompt_length', 'validate_request', 'expand_prompts',
+           'image_seed', 'image_seeds', 'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path',
+           'save_samples', 'read_recipe', 'regenerate']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.1, 'ramp'
@@ -39,18 +40,24 @@ def bundled_weights() -> Path:
     "Path of the weights shipped with the package."
     return weights_dir()/BUNDLED_WEIGHTS
 
-@lru_cache(maxsize=4)
-def _cached_model(path: str, mtime: float):
-    return load_model(path)
+def check_device(device='auto') -> torch.device:
+    "`resolve_device(device)` (chapter 8), raising `GenerationError` for a malformed device or one this machine lacks."
+    try: return resolve_device(device)
+    except DeviceError as e: raise GenerationError(str(e)) from None
 
-def get_model(checkpoint=None):
-    "The model in `checkpoint` (a path, or an already-loaded model), else the bundled weights; loaded once per file."
-    if isinstance(checkpoint, torch.nn.Module): return checkpoint
+@lru_cache(maxsize=4)
+def _cached_model(path: str, mtime: float, device: str):
+    return load_model(path).to(device)
+
+def get_model(checkpoint=None, device=None):
+    "The model in `checkpoint` (a path, or a loaded model), else the bundled weights, on `device`; loaded once per file and device."
+    dev = None if device is None else check_device(device)        # None: a model stays where it is, a file goes to 'auto'
+    if isinstance(checkpoint, torch.nn.Module): return checkpoint if dev is None else checkpoint.to(dev)
     path = Path(checkpoint) if checkpoint is not None else bundled_weights()
     if checkpoint is None and not path.exists():
         raise CheckpointError(f"the bundled weights {path} are missing: reinstall the package or pass checkpoint=")
     if not path.exists(): raise CheckpointError(f"checkpoint {path} does not exist")
-    return _cached_model(str(path.resolve()), path.stat().st_mtime)
+    return _cached_model(str(path.resolve()), path.stat().st_mtime, str(dev or check_device('auto')))
 
 # %% ../nbs/12_generate.ipynb #bbebd432
 def _check_int(name, v, lo, hi):
@@ -116,17 +123,18 @@ def image_seeds(prompts, n: int = 1, seed: int = 0) -> list[int]:
 # %% ../nbs/12_generate.ipynb #23c179e3
 def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
              sampler: str = DEFAULT_SAMPLER, seed: int = 0, checkpoint=None, progress: bool = False,
-             callback=None, batch_size: int = 250, guidance_schedule: str = DEFAULT_SCHEDULE) -> torch.Tensor:
+             callback=None, batch_size: int = 250, guidance_schedule: str = DEFAULT_SCHEDULE,
+             device=None, amp: bool = True) -> torch.Tensor:
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts, e.g. `generate('a thick seven', n=4)`."
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    model = get_model(checkpoint)
+    model = get_model(checkpoint, device)
     for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
     allp, seeds = expand_prompts(prompts, n), image_seeds(prompts, n, seed)
     chunks = range(0, len(allp), batch_size); out = []
     for ci, i in enumerate(chunks):
         cb = None if callback is None else (lambda s, tot, ci=ci: callback(ci * tot + s, len(chunks) * tot))
         out.append(sample(model, allp[i:i + batch_size], sampler, steps, float(guidance), seeds[i:i + batch_size],
-                          progress=progress, callback=cb, guidance_schedule=guidance_schedule))
+                          progress=progress, callback=cb, guidance_schedule=guidance_schedule, amp=amp))
     return torch.cat(out)
 
 # %% ../nbs/12_generate.ipynb #afe6ee31
@@ -197,12 +205,12 @@ def read_recipe(path) -> dict:
         if isinstance(e, GenerationError): raise
         raise GenerationError(f"{path} could not be read as a {path.suffix} file with a recipe: {e}") from None
 
-def regenerate(recipe, checkpoint=None) -> torch.Tensor:
+def regenerate(recipe, checkpoint=None, device=None) -> torch.Tensor:
     "The images a recipe (a dict, or a file `read_recipe` reads) describes, with the weights that made them."
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
         raise GenerationError(f"the recipe lacks {', '.join(missing)}; a recipe has {', '.join(GENERATE_ARGS)} and weights")
-    model = get_model(checkpoint)
+    model = get_model(checkpoint, device)
     if (fp := weights_fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
     return generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model)

@@ -14,6 +14,7 @@ import torch
 from fastprogress.fastprogress import progress_bar
 from .core import DIGIT_WORDS, generator_for, image_grid
 from .schedule import NoiseSchedule, make_schedule, v_to_x0, v_to_eps, from_model_space
+from .unet import model_device, schedule_on, amp_context
 
 # %% auto #0
 __all__ = ['GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'GRID_STYLES', 'sampling_timesteps', 'guidance_weight', 'StepContext',
@@ -39,11 +40,11 @@ def guidance_weight(guidance: float, schedule: str, t: int, T: int) -> float:
 def _guided_x0(model, sched, x, t, cond, null, guidance):
     "Clean-image estimate at integer timestep t for the batch x, with classifier-free guidance."
     n = x.shape[0]
-    tt = torch.full((n,), t, dtype=torch.long)
+    tt = torch.full((n,), t, dtype=torch.long, device=x.device)
     if guidance == 0:
-        v = model(x, tt, cond)
+        v = model(x, tt, cond).float()
     else:
-        vc, vu = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([cond, null.expand(n, -1)])).chunk(2)
+        vc, vu = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([cond, null.expand(n, -1)])).float().chunk(2)
         v = vc + guidance * (vc - vu)
     return v_to_x0(sched, x, v, tt).clamp(-1, 1)
 
@@ -117,25 +118,26 @@ def _check_start(x_start, t_start, cond, n: int, T: int) -> int:
 @torch.inference_mode()
 def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
            progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp',
-           x_start=None, t_start: int | None = None, cond=None, on_state=None):
-    "Sample one image per prompt; returns float images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
+           x_start=None, t_start: int | None = None, cond=None, on_state=None, amp: bool = True):
+    "Sample one image per prompt on the model's device; returns float CPU images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
     prompts, seeds = _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds)
-    model.eval()
-    sched = make_schedule(model.cfg.schedule, model.cfg.T)
+    model.eval(); dev = model_device(model)
+    sched = make_schedule(model.cfg.schedule, model.cfg.T); dsched = schedule_on(sched, dev)
     ts = sampling_timesteps(_check_start(x_start, t_start, cond, len(prompts), sched.T) + 1, steps)
-    cond, null = model.encode(prompts) if cond is None else cond, model.encode([''])
+    cond, null = model.encode(prompts) if cond is None else cond.to(dev), model.encode([''])
     gens = [generator_for(s) for s in seeds]
-    x = _noise(gens, (1, 28, 28)) if x_start is None else x_start.clone()
-    if on_state is not None: on_state(0, x)
-    step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, lambda: _noise(gens, (1, 28, 28))), []
+    noise = lambda: _noise(gens, (1, 28, 28)).to(dev)    # drawn per image on the CPU, then moved: the same on any device
+    x = noise() if x_start is None else x_start.to(dev, copy=True)
+    if on_state is not None: on_state(0, x.cpu())
+    step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, noise), []
     for i in progress_bar(range(len(ts)), leave=False) if progress else range(len(ts)):
         t = ts[i]
-        x0 = _guided_x0(model, sched, x, t, cond, null, guidance_weight(guidance, guidance_schedule, t, sched.T))
-        if return_x0s: x0s.append(from_model_space(x0))
+        with amp_context(dev, amp): x0 = _guided_x0(model, dsched, x, t, cond, null, guidance_weight(guidance, guidance_schedule, t, sched.T))
+        if return_x0s: x0s.append(from_model_space(x0).cpu())
         x = step(x, x0, t, ts[i + 1], ctx) if i + 1 < len(ts) else x0     # the last step jumps to the clean image
-        if on_state is not None: on_state(i + 1, x)
+        if on_state is not None: on_state(i + 1, x.cpu())
         if callback is not None: callback(i + 1, len(ts))
-    out = from_model_space(x)
+    out = from_model_space(x).cpu()
     return (out, x0s) if return_x0s else out
 
 # %% ../nbs/10_samplers.ipynb #3a84c126

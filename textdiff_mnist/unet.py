@@ -6,15 +6,18 @@ Docs: https://textdiff.github.io/textdiff-mnist/unet.html.md"""
 
 # %% ../nbs/08_unet.ipynb #a2ea22ee
 from __future__ import annotations
-import math, time
+import contextlib, math, re, time
 from dataclasses import dataclass, asdict, field
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .text_encoder import TextEncoder
+from .schedule import NoiseSchedule
 
 # %% auto #0
-__all__ = ['TINY_CONFIG', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig', 'ConditionalUNet', 'DiffusionModel']
+__all__ = ['TINY_CONFIG', 'MODEL_SIZES', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig', 'ConditionalUNet',
+           'DiffusionModel', 'model_config', 'DeviceError', 'available_devices', 'resolve_device', 'model_device',
+           'schedule_on', 'amp_context']
 
 # %% ../nbs/08_unet.ipynb #84059e36
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.) -> torch.Tensor:
@@ -116,3 +119,55 @@ class DiffusionModel(nn.Module):
         if unknown: raise ValueError(f"unknown model config keys {sorted(unknown)}")
         return cls(UNetConfig(**d))
     def n_params(self) -> int: return sum(p.numel() for p in self.parameters())
+
+# %% ../nbs/08_unet.ipynb #f1afa2a7
+MODEL_SIZES = {'tiny': TINY_CONFIG, 'default': UNetConfig(),
+               'large': UNetConfig(c0=96, c1=192, blocks=3, emb_dim=384,
+                                   text=dict(n_buckets=8192, dim=256, n_layers=4, n_heads=8, max_words=24))}
+
+def model_config(size: str = 'default') -> UNetConfig:
+    "The `UNetConfig` of a named size ('tiny', 'default' or 'large')."
+    if size not in MODEL_SIZES: raise ValueError(f"unknown model size {size!r}; expected one of {', '.join(MODEL_SIZES)}")
+    return MODEL_SIZES[size]
+
+# %% ../nbs/08_unet.ipynb #68ff2971
+class DeviceError(ValueError): "A device that is malformed or not available on this machine."
+
+def available_devices() -> list[str]:
+    "The devices this machine can run the model on, best first: each CUDA GPU, Apple MPS, then the CPU."
+    cuda = [f'cuda:{i}' for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    mps = ['mps'] if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available() else []
+    return cuda + mps + ['cpu']
+
+# %% ../nbs/08_unet.ipynb #e551e3d7
+_DEVICE_RE = re.compile(r'(auto|cpu|mps|cuda)(?::(\d+))?')
+
+def resolve_device(spec='auto') -> torch.device:
+    "`spec` ('auto', 'cpu', 'cuda', 'cuda:N', 'mps' or a `torch.device`) as a device this machine has, else `DeviceError`."
+    # 'auto' (on a GPU machine) and 'cuda' mean the current CUDA device: GPU 0 unless set, e.g. per torchrun rank
+    avail = available_devices()
+    m = _DEVICE_RE.fullmatch(str(spec).strip().lower()) if isinstance(spec, (str, torch.device)) else None
+    if m is None or (m[2] is not None and m[1] != 'cuda'):
+        raise DeviceError(f"device {spec!r} is not one of auto, cpu, cuda, cuda:N, mps; available here: {', '.join(avail)}")
+    name = m[1] if m[1] != 'auto' else 'cuda' if avail[0].startswith('cuda') else avail[0]
+    if name == 'cuda': name = f"cuda:{m[2] if m[2] is not None else torch.cuda.current_device() if torch.cuda.is_available() else 0}"
+    if name not in avail:
+        raise DeviceError(f"device {spec!r} is not available on this machine; available: {', '.join(avail)} (or 'auto')")
+    return torch.device(name)
+
+# %% ../nbs/08_unet.ipynb #9cd5ae42
+def model_device(model: nn.Module) -> torch.device:
+    "The device `model`'s weights are on."
+    return next(model.parameters()).device
+
+def schedule_on(sched: NoiseSchedule, device) -> NoiseSchedule:
+    "`sched` with its table on `device` (float64; float32 on MPS), so timesteps on that device can index it."
+    device = torch.device(device)
+    if sched.alpha_bar.device == device: return sched
+    return NoiseSchedule(sched.alpha_bar.to(device, torch.float32 if device.type == 'mps' else torch.float64), sched.kind)
+
+# %% ../nbs/08_unet.ipynb #aa737ce1
+def amp_context(device, amp: bool = True):
+    "bf16 autocast on a CUDA `device` when `amp` is on; a no-op context on the CPU and MPS."
+    if amp and torch.device(device).type == 'cuda': return torch.autocast('cuda', dtype=torch.bfloat16)
+    return contextlib.nullcontext()
