@@ -1,4 +1,4 @@
-"""The trainer: captions on the fly, v-prediction loss, AdamW with warm-up and cosine decay, gradient clipping, EMA weights, conditioning dropout, per-epoch metrics and sample grids, and atomic checkpoints that resume exactly.
+"""The trainer: captions on the fly, v-prediction loss, AdamW with warm-up and cosine decay, gradient clipping, EMA weights, conditioning dropout, per-epoch metrics and sample grids, and atomic checkpoints that resume exactly; on any device, and on several processes with torchrun.
 
 Docs: https://textdiff.github.io/textdiff-mnist/train.html.md"""
 
@@ -6,24 +6,29 @@ Docs: https://textdiff.github.io/textdiff-mnist/train.html.md"""
 
 # %% ../nbs/11_train.ipynb #f6c9db36
 from __future__ import annotations
-import copy, math, time, zlib
+import copy, math, os, time, zlib
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
 from fastprogress.fastprogress import progress_bar
 from .core import generator_for, save_image
 from .schedule import make_schedule, q_sample, v_target, v_to_x0, v_to_eps, to_model_space
-from .text_encoder import add_typo
-from .unet import DiffusionModel, UNetConfig
+from .text_encoder import add_typo, TextEncoder
+from .unet import (DiffusionModel, UNetConfig, DeviceError, model_config as sized_config, resolve_device,
+                                 schedule_on, amp_context)
 from .samplers import style_grid
 from .checkpoint import CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint, plot_history
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'make_batch', 'TrainState', 'save_epoch_figures',
-           'start_state', 'train']
+__all__ = ['TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'make_batch', 'Tokenizer', 'step_batch', 'EpochBatches',
+           'epoch_loader', 'Denoiser', 'TrainState', 'save_epoch_figures', 'start_state', 'init_distributed', 'train']
 
 # %% ../nbs/11_train.ipynb #5e88db35
 @dataclass
@@ -91,6 +96,39 @@ def make_batch(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: int,
     noise = torch.randn(x0.shape, generator=g)
     return x0, t, noise, make_captions(data, idx, cfg, step)
 
+# %% ../nbs/11_train.ipynb #38dd9888
+class Tokenizer:
+    "Prompts -> the padded sub-word ids `TextEncoder.encode` computes, without the encoder's weights (cheap to send to workers)."
+    def __init__(self, n_buckets: int, max_words: int): self.n_buckets, self.max_words = n_buckets, max_words
+    @classmethod
+    def of(cls, model: DiffusionModel) -> Tokenizer: return cls(model.text_encoder.n_buckets, model.text_encoder.max_words)
+    def __call__(self, texts) -> torch.Tensor: return TextEncoder.ids(self, list(texts))
+
+# %% ../nbs/11_train.ipynb #67dd001c
+def step_batch(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: int, T: int, tokenizer: Tokenizer,
+               rank: int = 0, world: int = 1):
+    "Rank `rank`'s share (of `world`) of step `step`'s batch on the images `idx`: x0, timesteps, noise and token ids."
+    x0, t, noise, caps = make_batch(data, idx, cfg, step, T)
+    k = len(idx) // world; part = slice(rank * k, (rank + 1) * k)
+    return x0[part], t[part], noise[part], tokenizer(caps[part])
+
+# %% ../nbs/11_train.ipynb #48375a30
+class EpochBatches(Dataset):
+    "Epoch `epoch`'s batches (this rank's shares): item b is step epoch * spe + b, made by `step_batch`."
+    def __init__(self, data: TrainingData, cfg: TrainConfig, epoch: int, spe: int, n: int, T: int, tokenizer: Tokenizer,
+                 rank: int = 0, world: int = 1):
+        self.data, self.cfg, self.epoch, self.spe, self.T, self.tok, self.rank, self.world = data, cfg, epoch, spe, T, tokenizer, rank, world
+        self.perm = torch.randperm(n, generator=generator_for(cfg.seed * 100_003 + epoch)).numpy()
+    def __len__(self): return self.spe
+    def __getitem__(self, b: int):
+        B = self.cfg.batch_size
+        return step_batch(self.data, self.perm[b * B:(b + 1) * B], self.cfg, self.epoch * self.spe + b, self.T, self.tok,
+                          self.rank, self.world)
+
+def epoch_loader(batches: EpochBatches, first: int = 0, workers: int = 0, pin: bool = False) -> DataLoader:
+    "Batches `first`, `first`+1, ... of an epoch in order, made by `workers` background processes (0: in this one)."
+    return DataLoader(batches, batch_size=None, sampler=range(first, len(batches)), num_workers=workers, pin_memory=pin)
+
 # %% ../nbs/11_train.ipynb #b019704e
 def _batch_metrics(sched, x0, noise, t, v_pred):
     "PSNR of the predicted clean image (pixel units) and cosine similarity of predicted vs true noise, per batch."
@@ -104,9 +142,14 @@ def _batch_metrics(sched, x0, noise, t, v_pred):
 # %% ../nbs/11_train.ipynb #ea914fff
 def _zero_sums() -> dict: return dict(loss=0., psnr=0., cos=0., n=0, seconds=0.)
 
+class Denoiser(nn.Module):
+    "The training forward pass as one module (what DDP wraps): token ids -> prompt vectors -> v prediction."
+    def __init__(self, model: DiffusionModel): super().__init__(); self.model = model
+    def forward(self, xt, t, ids): return self.model(xt, t, self.model.text_encoder(ids))
+
 @dataclass
 class TrainState:
-    "Model, EMA copy, optimizer, step counter, finished epochs' history and the current epoch's running sums."
+    "Model, EMA copy, optimizer, step counter, finished epochs' history, the current epoch's running sums; device and amp."
     model_config: dict
     config: TrainConfig
     model: DiffusionModel
@@ -115,38 +158,50 @@ class TrainState:
     step: int = 0
     history: list = field(default_factory=list)
     running: dict = field(default_factory=_zero_sums)
+    device: torch.device = torch.device('cpu')
+    amp: bool = True                 # bf16 autocast on CUDA (a no-op elsewhere)
 
-    def __post_init__(self): self.sched = make_schedule(self.model.cfg.schedule, self.model.cfg.T)
+    def __post_init__(self):
+        self.sched = schedule_on(make_schedule(self.model.cfg.schedule, self.model.cfg.T), self.device)
+        self.net = Denoiser(self.model)          # train() wraps it in DDP under torchrun
 
     @classmethod
-    def fresh(cls, model_config: dict, config: TrainConfig) -> TrainState:
-        "Step 0: weights initialised from `config.seed`, EMA = weights, a new AdamW."
+    def fresh(cls, model_config: dict, config: TrainConfig, device='cpu', amp: bool = True) -> TrainState:
+        "Step 0: weights initialised from `config.seed` (on the CPU, then moved to `device`), EMA = weights, a new AdamW."
         torch.manual_seed(config.seed)
-        model = DiffusionModel.from_config(model_config)
+        model = DiffusionModel.from_config(model_config).to(device)
         ema = copy.deepcopy(model).eval().requires_grad_(False)
         opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        return cls(model_config, config, model, ema, opt)
+        return cls(model_config, config, model, ema, opt, device=torch.device(device), amp=amp)
 
-# %% ../nbs/11_train.ipynb #0bacea1c
+# %% ../nbs/11_train.ipynb #2f3d29bd
+def _mean_over_ranks(values: list[float], device) -> list[float]:
+    "`values` averaged over the processes of a torchrun run (unchanged in a single process)."
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return values
+    t = torch.tensor(values, dtype=torch.float64, device=device); dist.all_reduce(t)
+    return (t / dist.get_world_size()).tolist()
+
+# %% ../nbs/11_train.ipynb #79dd2b1a
 @patch
-def train_step(self: TrainState, data: TrainingData, idx: np.ndarray, total: int) -> float:
-    "One optimizer step on the images `idx` (of a run of `total` steps); returns the loss."
+def train_step(self: TrainState, batch, total: int, data_seconds: float = 0.) -> float:
+    "One optimizer step on `batch` (x0, t, noise, token ids) of a run of `total` steps; returns the loss (mean over ranks)."
     t0, cfg, sched = time.perf_counter(), self.config, self.sched
-    x0, t, noise, captions = make_batch(data, idx, cfg, self.step, sched.T)
-    v_pred = self.model(q_sample(sched, x0, t, noise), t, self.model.encode(captions))
+    x0, t, noise, ids = (b.to(self.device, non_blocking=True) for b in batch)
+    with amp_context(self.device, self.amp): v_pred = self.net(q_sample(sched, x0, t, noise), t, ids).float()
     loss = F.mse_loss(v_pred, v_target(sched, x0, noise, t))
     for pg in self.opt.param_groups: pg['lr'] = lr_at(cfg, self.step, total)
-    self.opt.zero_grad(set_to_none=True); loss.backward()
+    self.opt.zero_grad(set_to_none=True); loss.backward()          # under DDP: gradients averaged over ranks here
     torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip); self.opt.step()
     d = min(cfg.ema_decay, (1 + self.step) / (10 + self.step))
     with torch.no_grad():
         for pe, pm in zip(self.ema.parameters(), self.model.parameters()): pe.lerp_(pm, 1 - d)
         psnr, cos = _batch_metrics(sched, x0, noise, t, v_pred.detach())
+    lv, psnr, cos = _mean_over_ranks([loss.item(), psnr, cos], self.device)
     r = self.running
-    self.running = dict(loss=r['loss'] + loss.item(), psnr=r['psnr'] + psnr, cos=r['cos'] + cos, n=r['n'] + 1,
-                        seconds=r['seconds'] + time.perf_counter() - t0)
+    self.running = dict(loss=r['loss'] + lv, psnr=r['psnr'] + psnr, cos=r['cos'] + cos, n=r['n'] + 1,
+                        seconds=r['seconds'] + data_seconds + time.perf_counter() - t0)
     self.step += 1
-    return loss.item()
+    return lv
 
 # %% ../nbs/11_train.ipynb #0f6358ed
 @patch
@@ -159,19 +214,26 @@ def end_epoch(self: TrainState, epoch: int, lr: float) -> dict:
     return self.history[-1]
 
 # %% ../nbs/11_train.ipynb #519939fc
+def _cpu(x):
+    "`x` with every tensor inside (dicts, lists) on the CPU: checkpoints do not depend on the device that wrote them."
+    if isinstance(x, torch.Tensor): return x.detach().cpu()
+    if isinstance(x, dict): return {k: _cpu(v) for k, v in x.items()}
+    return type(x)(_cpu(v) for v in x) if isinstance(x, (list, tuple)) else x
+
 @patch
 def to_checkpoint(self: TrainState) -> dict:
-    "The state as a checkpoint dict (see `save_checkpoint`)."
+    "The state as a checkpoint dict (see `save_checkpoint`), all tensors on the CPU."
     return dict(format=CKPT_FORMAT, model_config=self.model_config, train_config=asdict(self.config),
-                model=self.model.state_dict(), ema=self.ema.state_dict(), optimizer=self.opt.state_dict(),
+                model=_cpu(self.model.state_dict()), ema=_cpu(self.ema.state_dict()), optimizer=_cpu(self.opt.state_dict()),
                 step=self.step, history=self.history, running=self.running)
 
 @patch(cls_method=True)
-def from_checkpoint(cls: TrainState, ck: dict, config: TrainConfig | None = None, path='<checkpoint>') -> TrainState:
-    "Rebuild a state from a training checkpoint; `config` may change `epochs` and `max_steps` only."
+def from_checkpoint(cls: TrainState, ck: dict, config: TrainConfig | None = None, path='<checkpoint>', device='cpu',
+                    amp: bool = True) -> TrainState:
+    "Rebuild a state on `device` from a training checkpoint; `config` may change `epochs` and `max_steps` only."
     if ck.get('format') != CKPT_FORMAT: raise CheckpointError(f"{path} is a weights file, not a resumable checkpoint")
     cfg = TrainConfig(**{**ck['train_config'], **({'epochs': config.epochs, 'max_steps': config.max_steps} if config else {})})
-    st = cls.fresh(ck['model_config'], cfg)
+    st = cls.fresh(ck['model_config'], cfg, device, amp)
     st.model.load_state_dict(ck['model']); st.ema.load_state_dict(ck['ema']); st.opt.load_state_dict(ck['optimizer'])
     st.step, st.history = int(ck['step']), list(ck['history'])
     st.running = dict(ck['running'] if 'running' in ck else ck['epoch_acc'])   # 'epoch_acc': checkpoints written before the rename
@@ -184,42 +246,69 @@ def save_epoch_figures(state: TrainState, out_dir: Path, epoch: int):
     plot_history(state.history, out_dir/'curves.png')
 
 # %% ../nbs/11_train.ipynb #dd866591
-def start_state(ckpt_path: Path, model_config, config: TrainConfig | None, resume: bool) -> TrainState:
-    "The state to train from: the checkpoint at `ckpt_path` if resuming and it exists, else a fresh one."
-    if resume and ckpt_path.exists(): return TrainState.from_checkpoint(read_checkpoint(ckpt_path), config, ckpt_path)
+def start_state(ckpt_path: Path, model_config, config: TrainConfig | None, resume: bool, device='cpu', amp: bool = True) -> TrainState:
+    "The state to train from: the checkpoint at `ckpt_path` if resuming and it exists, else a fresh one (`model_config`: a size name too)."
+    if resume and ckpt_path.exists(): return TrainState.from_checkpoint(read_checkpoint(ckpt_path), config, ckpt_path, device, amp)
+    if isinstance(model_config, str): model_config = sized_config(model_config)
     mcfg = model_config if isinstance(model_config, dict) else asdict(model_config or UNetConfig())
-    return TrainState.fresh(mcfg, config or TrainConfig())
+    return TrainState.fresh(mcfg, config or TrainConfig(), device, amp)
 
-# %% ../nbs/11_train.ipynb #3fec2fee
+# %% ../nbs/11_train.ipynb #38100b0e
+def init_distributed(device='auto') -> tuple[torch.device, int, int]:
+    "This process's device, rank and world size; under torchrun it joins the process group (NCCL on CUDA, else gloo)."
+    world, rank, local = (int(os.environ.get(k, d)) for k, d in (('WORLD_SIZE', 1), ('RANK', 0), ('LOCAL_RANK', 0)))
+    dev = resolve_device(device)
+    if world <= 1: return dev, 0, 1
+    if dev.type == 'mps': raise DeviceError("training with several processes runs on CUDA or the CPU, not on MPS")
+    if dev.type == 'cuda': dev = resolve_device(f'cuda:{local}'); torch.cuda.set_device(dev)   # one GPU per rank
+    if not dist.is_initialized(): dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
+    return dev, rank, world
+
+# %% ../nbs/11_train.ipynb #3909e8cb
 def _epoch_line(h: dict, epochs: int) -> str:
     return (f"epoch {h['epoch']}/{epochs} step {h['step']}: loss {h['loss']:.4f} psnr {h['psnr']:.2f} dB "
             f"cos {h['cos']:.4f} ({h['seconds']:.0f} s)")
 
-def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | dict | None = None,
-          config: TrainConfig | None = None, resume: bool = True, progress: bool = True, log=print) -> dict:
-    "Train (or resume) a model into `out_dir`; returns the final checkpoint dict."
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out_dir/'last.pt'
-    for f in out_dir.glob('.last.pt.*.tmp'): f.unlink()    # left by a run killed mid-write; never trusted
-    state = start_state(ckpt_path, model_config, config, resume); cfg = state.config
+def _after_step(state: TrainState, epoch: int, spe: int, total: int, stop_at: int, out_dir: Path, log, main: bool):
+    "Close the epoch (history row, checkpoint, figures) or write the periodic checkpoint; only rank 0 (`main`) writes."
+    cfg, ckpt_path = state.config, out_dir/'last.pt'
+    if state.step % spe == 0:
+        row = state.end_epoch(epoch + 1, lr_at(cfg, state.step - 1, total))
+        if main:
+            log(_epoch_line(row, cfg.epochs)); save_checkpoint(ckpt_path, state.to_checkpoint())
+            if cfg.sample_every and (epoch + 1) % cfg.sample_every == 0: save_epoch_figures(state, out_dir, epoch + 1)
+        state.model.train()
+    elif main and (state.step % cfg.ckpt_every == 0 or state.step == stop_at): save_checkpoint(ckpt_path, state.to_checkpoint())
+
+# %% ../nbs/11_train.ipynb #1509b024
+def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | dict | str | None = None,
+          config: TrainConfig | None = None, resume: bool = True, progress: bool = True, log=print, device='auto',
+          amp: bool = True, workers: int | None = None, on_step=None) -> dict:
+    "Train (or resume) a model into `out_dir` on `device` (one rank of a DDP run under torchrun); returns the final checkpoint."
+    dev, rank, world = init_distributed(device); main = rank == 0
+    out_dir = Path(out_dir); ckpt_path = out_dir/'last.pt'
+    if main: out_dir.mkdir(parents=True, exist_ok=True); [f.unlink() for f in out_dir.glob('.last.pt.*.tmp')]   # killed mid-write
+    state = start_state(ckpt_path, model_config, config, resume, dev, amp); cfg = state.config
+    if cfg.batch_size % world: raise ValueError(f"batch size {cfg.batch_size} does not split evenly over {world} processes")
     data = data if data is not None else TrainingData.mnist()
     N = len(data) if cfg.subset is None else min(cfg.subset, len(data))
     spe = max(1, N // cfg.batch_size); total = cfg.epochs * spe
     stop_at = total if cfg.max_steps is None else min(total, cfg.max_steps)
-    if state.step: log(f"resumed from {ckpt_path} at step {state.step} (epoch {state.step // spe + 1})")
+    if world > 1: state.net = DDP(state.net, device_ids=[dev.index] if dev.type == 'cuda' else None)
+    if state.step and main: log(f"resumed from {ckpt_path} at step {state.step} (epoch {state.step // spe + 1})")
+    workers, tok = (2 if dev.type == 'cuda' else 0) if workers is None else workers, Tokenizer.of(state.model)
     state.model.train()
     while state.step < stop_at:
         epoch, first = divmod(state.step, spe)
-        perm = torch.randperm(N, generator=generator_for(cfg.seed * 100_003 + epoch)).numpy()
-        bar = progress_bar(range(first, spe), leave=False) if progress else range(first, spe)
-        for b in bar:
+        batches = epoch_loader(EpochBatches(data, cfg, epoch, spe, N, state.sched.T, tok, rank, world), first, workers, dev.type == 'cuda')
+        bar = progress_bar(batches, total=spe - first, leave=False) if progress and main else batches
+        tick = time.perf_counter()
+        for batch in bar:
+            state.train_step(batch, total, data_seconds=time.perf_counter() - tick)
+            if on_step is not None: on_step(state)
+            if progress and main: bar.comment = f"epoch {epoch + 1}/{cfg.epochs} loss {state.running['loss'] / state.running['n']:.4f}"
+            _after_step(state, epoch, spe, total, stop_at, out_dir, log, main)
             if state.step >= stop_at: break
-            state.train_step(data, perm[b * cfg.batch_size:(b + 1) * cfg.batch_size], total)
-            if progress: bar.comment = f"epoch {epoch + 1}/{cfg.epochs} loss {state.running['loss'] / state.running['n']:.4f}"
-            if state.step % spe == 0:
-                log(_epoch_line(state.end_epoch(epoch + 1, lr_at(cfg, state.step - 1, total)), cfg.epochs))
-                save_checkpoint(ckpt_path, state.to_checkpoint())
-                if cfg.sample_every and (epoch + 1) % cfg.sample_every == 0: save_epoch_figures(state, out_dir, epoch + 1)
-                state.model.train()
-            elif state.step % cfg.ckpt_every == 0 or state.step == stop_at: save_checkpoint(ckpt_path, state.to_checkpoint())
+            tick = time.perf_counter()
+    if world > 1: dist.barrier()              # rank 0's last checkpoint is written before anyone reads it
     return read_checkpoint(ckpt_path)

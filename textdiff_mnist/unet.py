@@ -157,8 +157,9 @@ def resolve_device(spec='auto') -> torch.device:
 
 # %% ../nbs/08_unet.ipynb #9cd5ae42
 def model_device(model: nn.Module) -> torch.device:
-    "The device `model`'s weights are on."
-    return next(model.parameters()).device
+    "The device `model`'s weights are on (the CPU for a model without weights, such as a test double)."
+    p = next(model.parameters(), None)
+    return torch.device('cpu') if p is None else p.device
 
 def schedule_on(sched: NoiseSchedule, device) -> NoiseSchedule:
     "`sched` with its table on `device` (float64; float32 on MPS), so timesteps on that device can index it."
