@@ -23,7 +23,8 @@ def _expected_errors():
     from textdiff_mnist.checkpoint import CheckpointError
     from textdiff_mnist.data import DataUnavailableError
     from textdiff_mnist.report import BenchmarkError
-    return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError)
+    from textdiff_mnist.unet import DeviceError
+    return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError, DeviceError)
 
 # %% ../nbs/13_cli.ipynb #590831d4
 class OneLineParser(argparse.ArgumentParser):
@@ -58,6 +59,11 @@ def _number(s):
     except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
 
 # %% ../nbs/13_cli.ipynb #76ce35f5
+def _device_opts(g):
+    "`--device` and `--no-amp`, for every command that runs the model."
+    g.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
+    g.add_argument('--no-amp', action='store_true', help='no bf16 autocast on CUDA (full float32); the CPU always runs float32')
+
 def _gen_opts(g, n=1):
     "The sampling options of `generate` and `demo`, with the library's defaults."
     from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
@@ -69,6 +75,7 @@ def _gen_opts(g, n=1):
                    help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; constant: the same at every step')
     g.add_argument('--sampler', choices=SAMPLERS, default=DEFAULT_SAMPLER)
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
+    _device_opts(g)
 
 def one_command(add):
     "A parser holding just the subcommand that `add` declares (for the checks below)."
@@ -80,9 +87,9 @@ def cmd_generate(a):
     try: check_output_path(a.out)
     except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
     prompts = validate_request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)
-    model = get_model(a.checkpoint)
+    model = get_model(a.checkpoint, a.device)
     kw = dict(n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler, seed=a.seed, guidance_schedule=a.guidance_schedule)
-    imgs = generate(prompts, checkpoint=model, progress=a.progress, **kw)
+    imgs = generate(prompts, checkpoint=model, progress=a.progress, amp=not a.no_amp, **kw)
     save_samples(imgs, prompts, a.out, n=a.n, recipe=make_recipe(prompts, checkpoint=model, **kw))
     print(f"wrote {len(imgs)} images to {a.out} (textdiff-mnist recipe {a.out} shows how they were made)")
 
@@ -127,16 +134,21 @@ def _add_demo(sub):
 
 # %% ../nbs/13_cli.ipynb #3e5d766c
 def cmd_train(a):
+    "The `train` subcommand; under `torchrun --nproc-per-node N` each process is one rank of a DistributedDataParallel run."
     import torch
     from textdiff_mnist.train import train, TrainConfig, TrainingData
-    from textdiff_mnist.unet import TINY_CONFIG
+    from textdiff_mnist.unet import resolve_device
     cfg = TrainConfig(**{k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                          subset=a.subset, max_steps=a.max_steps, sample_every=a.sample_every,
                          ckpt_every=a.ckpt_every).items() if v is not None})
+    if a.tiny and a.model_size not in (None, 'tiny'): raise CLIError(f"--tiny means --model-size tiny, not {a.model_size}")
+    resolve_device(a.device)                               # an unavailable device: one line, before any data is loaded
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    if cfg.batch_size % world: raise CLIError(f"--batch-size {cfg.batch_size} does not split evenly over {world} torchrun processes")
     if a.threads: torch.set_num_threads(a.threads)
-    mcfg = TINY_CONFIG if a.tiny else None
-    ck = train(a.out, TrainingData.mnist(a.data_dir), mcfg, cfg, resume=not a.no_resume, progress=not a.no_progress)
-    print(f"trained to step {ck['step']}; checkpoint {Path(a.out)/'last.pt'}")
+    ck = train(a.out, TrainingData.mnist(a.data_dir), 'tiny' if a.tiny else a.model_size, cfg, resume=not a.no_resume,
+               progress=not a.no_progress, device=a.device, amp=not a.no_amp, workers=a.workers)
+    if int(os.environ.get('RANK', 0)) == 0: print(f"trained to step {ck['step']}; checkpoint {Path(a.out)/'last.pt'}")
 
 # %% ../nbs/13_cli.ipynb #9f625c5c
 def _add_train(sub):
@@ -150,7 +162,10 @@ def _add_train(sub):
     t.add_argument('--ckpt-every', type=_positive_int, help='steps between checkpoints (also written every epoch)')
     t.add_argument('--data-dir', default=None, help='where MNIST files are, if not in the cache')
     t.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
-    t.add_argument('--tiny', action='store_true', help='a tiny model (for tests and quick looks)')
+    t.add_argument('--model-size', choices=('tiny', 'default', 'large'), default=None, help='default: the bundled model; large: for a GPU')
+    t.add_argument('--tiny', action='store_true', help='= --model-size tiny (for tests and quick looks)')
+    t.add_argument('--workers', type=_non_negative_int, default=None, help='DataLoader worker processes making batches (default: 2 on CUDA, 0 on CPU)')
+    _device_opts(t)
     t.add_argument('--no-resume', action='store_true'); t.add_argument('--no-progress', action='store_true')
     t.set_defaults(func=cmd_train)
 
