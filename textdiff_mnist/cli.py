@@ -11,7 +11,7 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CLIError', 'OneLineParser', 'run_cli', 'one_command', 'cmd_generate', 'cmd_recipe', 'cmd_demo', 'cmd_train',
-           'cmd_info', 'cmd_bench', 'cmd_serve', 'build_parser', 'main']
+           'cmd_info', 'cmd_bench', 'cmd_serve', 'cmd_restyle', 'cmd_interpolate', 'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #328f521e
 class CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
@@ -86,11 +86,13 @@ def cmd_generate(a):
     from textdiff_mnist.generation import generate, save_samples, validate_request, check_output_path, get_model, make_recipe
     try: check_output_path(a.out)
     except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
+    if getattr(a, 'gif', None): _check_gif(a.gif)
     prompts = validate_request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)
     model = get_model(a.checkpoint, a.device)
     kw = dict(n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler, seed=a.seed, guidance_schedule=a.guidance_schedule)
     imgs = generate(prompts, checkpoint=model, progress=a.progress, amp=not a.no_amp, **kw)
     save_samples(imgs, prompts, a.out, n=a.n, recipe=make_recipe(prompts, checkpoint=model, **kw))
+    if getattr(a, 'gif', None): _write_denoising_gif(a, prompts, model, kw)
     print(f"wrote {len(imgs)} images to {a.out} (textdiff-mnist recipe {a.out} shows how they were made)")
 
 def _add_generate(sub):
@@ -100,6 +102,7 @@ def _add_generate(sub):
     g.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     g.add_argument('--out', default='samples.png', help='output: .png for a labelled grid, .npz for raw images')
     g.add_argument('--progress', action='store_true', help='show a progress bar')
+    g.add_argument('--gif', default=None, help='also write the denoising as an animated GIF (noise to digits, one frame per step)')
     g.set_defaults(func=cmd_generate)
 
 # %% ../nbs/13_cli.ipynb #ea4a2b2f
@@ -231,12 +234,86 @@ def _add_serve(sub):
     s.add_argument('--retry-after-s', type=_non_negative_int, help='the Retry-After of a 503, in seconds (default 2)')
     s.set_defaults(func=cmd_serve)
 
+# %% ../nbs/13_cli.ipynb #eb9dad81
+def _check_gif(path, flag: str = '--gif'):
+    "Raise `CLIError` unless `path` names a .gif file."
+    from textdiff_mnist.edit import check_gif_path
+    try: check_gif_path(path)
+    except ValueError as e: raise CLIError(str(e).replace('output ', f'{flag} ', 1)) from None
+
+def _check_out(path, gif: bool = False, flag: str = '--out'):
+    "Raise `CLIError` unless `path` can take samples (.png/.npz) or, with `gif`, also an animation (.gif)."
+    from textdiff_mnist.generation import check_output_path
+    if gif and Path(path).suffix.lower() == '.gif': return _check_gif(path, flag)
+    try: check_output_path(path)
+    except ValueError as e:
+        raise CLIError(str(e).replace('output ', f'{flag} ', 1) + (' (or .gif for an animation)' if gif else '')) from None
+
+# %% ../nbs/13_cli.ipynb #6bc4dab6
+def cmd_restyle(a):
+    from textdiff_mnist.generation import save_samples, get_model
+    from textdiff_mnist.edit import restyle, restyle_recipe
+    _check_out(a.out)
+    kw = dict(strength=a.strength, seed=a.seed, n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler,
+              guidance_schedule=a.guidance_schedule)
+    model = get_model(a.checkpoint, a.device)
+    recipe = restyle_recipe(a.input, a.prompt, checkpoint=model, **kw)      # reads and checks the input and the settings
+    imgs = restyle(a.input, a.prompt, checkpoint=model, amp=not a.no_amp, **kw)
+    save_samples(imgs, [a.prompt] * len(imgs), a.out, recipe=recipe)
+    print(f"wrote {len(imgs)} restyled images to {a.out}")
+
+# %% ../nbs/13_cli.ipynb #1878942e
+def _add_restyle(sub):
+    from textdiff_mnist.edit import RESTYLE_GUIDANCE, RESTYLE_SCHEDULE
+    r = sub.add_parser('restyle', help='redraw a picture of a digit (PNG/JPEG) to match a prompt, e.g. restyle my3.png "a thick 3"')
+    r.add_argument('input', help='a PNG or JPEG of one digit, any size, dark on light or light on dark')
+    r.add_argument('prompt', help='what it should become, e.g. "a thick 3" or "make it a 5"')
+    r.add_argument('--strength', type=_number, default=0.5, help='0 keeps the input, 1 ignores it (default 0.5)')
+    _gen_opts(r)
+    r.set_defaults(guidance=RESTYLE_GUIDANCE, guidance_schedule=RESTYLE_SCHEDULE, func=cmd_restyle)
+    r.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
+    r.add_argument('--out', default='restyled.png', help='output: .png for a labelled grid, .npz for raw images')
+
+# %% ../nbs/13_cli.ipynb #4a554c66
+def cmd_interpolate(a):
+    from textdiff_mnist.generation import save_samples, get_model
+    from textdiff_mnist.edit import interpolate, interpolate_recipe, save_gif
+    _check_out(a.out, gif=True)
+    kw = dict(frames=a.frames, seed_a=a.seed, seed_b=a.seed_b, steps=a.steps, guidance=a.guidance, sampler=a.sampler,
+              guidance_schedule=a.guidance_schedule)
+    model = get_model(a.checkpoint, a.device)
+    recipe = interpolate_recipe(a.prompt_a, a.prompt_b, checkpoint=model, **kw)
+    imgs = interpolate(a.prompt_a, a.prompt_b, checkpoint=model, amp=not a.no_amp, **kw)
+    if Path(a.out).suffix.lower() == '.gif': save_gif([f[None] for f in imgs], a.out, scale=4, ms=250, recipe=recipe)
+    else: save_samples(imgs, recipe['prompts'], a.out, recipe=recipe)
+    print(f"wrote {len(imgs)} frames to {a.out}")
+
+# %% ../nbs/13_cli.ipynb #cd583691
+def _add_interpolate(sub):
+    i = sub.add_parser('interpolate', help='frames from one prompt to another: a strip (.png), arrays (.npz) or an animation (.gif)')
+    i.add_argument('prompt_a'); i.add_argument('prompt_b')
+    i.add_argument('--frames', type=_positive_int, default=8, help='frames, both ends included (2 to 64)')
+    _gen_opts(i)
+    i.add_argument('--seed-b', type=_non_negative_int, default=None, help="prompt B's seed (default: start from prompt A's noise)")
+    i.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
+    i.add_argument('--out', default='interpolation.png', help='output: .png strip, .npz arrays or .gif animation')
+    i.set_defaults(func=cmd_interpolate)
+
+# %% ../nbs/13_cli.ipynb #d9da06d5
+def _write_denoising_gif(a, prompts, model, kw):
+    "The `--gif` of `generate`: the denoising of the same images, one frame per step plus the starting noise."
+    from textdiff_mnist.edit import denoising_states, save_gif
+    from textdiff_mnist.generation import expand_prompts
+    states = denoising_states(prompts, checkpoint=model, amp=not getattr(a, 'no_amp', False), **kw)
+    save_gif(states, a.gif, labels=expand_prompts(prompts, a.n), ncols=a.n if a.n > 1 else min(10, len(states[0])))
+    print(f"wrote the denoising ({len(states)} frames) to {a.gif}")
+
 # %% ../nbs/13_cli.ipynb #bfaf6e46
 def build_parser():
     "The `textdiff-mnist` argument parser with every subcommand."
     p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    for add in (_add_generate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve): add(sub)
+    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve): add(sub)
     return p
 
 def main(argv=None):
