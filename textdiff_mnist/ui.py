@@ -21,8 +21,8 @@ from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample
 from .checkpoint import CheckpointError
 
 # %% auto #0
-__all__ = ['EXAMPLE_PROMPTS', 'MAX_UI_IMAGES', 'MAX_UI_STEPS', 'MAX_UI_GUIDANCE', 'png_bytes', 'strip_steps', 'denoising_strip',
-           'GeneratorUI']
+__all__ = ['EXAMPLE_PROMPTS', 'MAX_UI_IMAGES', 'MAX_UI_STEPS', 'MAX_UI_GUIDANCE', 'MNIST_SOURCE', 'UPLOAD_SOURCE', 'png_bytes',
+           'strip_steps', 'denoising_strip', 'GeneratorUI', 'EditUI']
 
 # %% ../nbs/16_ui.ipynb #4eb61852
 EXAMPLE_PROMPTS = ('seven', '3', 'a thick slanted 4', 'the number 2, drawn thin', 'a wide zero')
@@ -69,7 +69,8 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
         strip=W.Image(format='png', layout=W.Layout(align_self='flex-start', display='none')),
         save_path=W.Text(value=save_path, description='Save to', placeholder='grid.png or samples.npz', style=st,
                          layout=W.Layout(width='420px')),
-        save_button=W.Button(description='Save', icon='save'))
+        save_button=W.Button(description='Save', icon='save'),
+        gif_button=W.Button(description='Save GIF', icon='film', tooltip='the denoising of these images, as an animated GIF'))
 
 # %% ../nbs/16_ui.ipynb #183becae
 class GeneratorUI:
@@ -85,6 +86,7 @@ class GeneratorUI:
         for b in self.examples: b.on_click(lambda b: self._on_example(b))
         self.button.on_click(lambda b: self._on_generate(b))
         self.save_button.on_click(lambda b: self._on_save(b))
+        self.gif_button.on_click(lambda b: self._on_save_gif(b))
         self.widget = W.VBox([
             W.HTML('<b>textdiff-mnist</b>: describe a handwritten digit'),
             W.HBox([self.prompt, self.button]),
@@ -92,7 +94,7 @@ class GeneratorUI:
             W.HBox([self.n, self.sampler]), W.HBox([self.steps, self.guidance, self.schedule]),
             W.HBox([self.seed, self.random_seed, self.denoise]),
             W.HBox([self.checkpoint]), self.progress, self.status, self.image, self.strip,
-            W.HBox([self.save_path, self.save_button])])
+            W.HBox([self.save_path, self.save_button, self.gif_button])])
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
@@ -183,3 +185,87 @@ def _on_save(self: GeneratorUI, b=None):
     try: save_samples(self.images, [self.request['prompt']] * len(self.images), path, recipe=self.recipe)
     except (GenerationError, OSError) as e: return self._set_status(str(e), error=True)
     self._set_status(f'saved {len(self.images)} × “{_esc(self.request["prompt"])}” with its recipe to <code>{_esc(path)}</code>')
+
+# %% ../nbs/16_ui.ipynb #e1c0e9b6
+from .edit import denoising_states, save_gif, restyle, interpolate, interpolation_labels, to_mnist
+
+@patch
+def _on_save_gif(self: GeneratorUI, b=None):
+    if self.images is None: return self._set_status('nothing to animate yet: click Generate first', error=True)
+    if not self.save_path.value.strip(): return self._set_status('give a file name; the GIF takes it with .gif', error=True)
+    path, r = Path(self.save_path.value.strip()).expanduser().with_suffix('.gif'), self.request
+    try:
+        states = denoising_states(r['prompt'], r['n'], r['steps'], r['guidance'], r['sampler'], r['seed'], r['guidance_schedule'],
+                                  checkpoint=get_model(r['checkpoint']))
+        save_gif(states, path, labels=[r['prompt']] * r['n'], ncols=min(10, r['n']))
+    except (GenerationError, CheckpointError, OSError) as e: return self._set_status(str(e), error=True)
+    self._set_status(f'saved the denoising ({len(states)} frames) of {r["n"]} × “{_esc(r["prompt"])}” to <code>{_esc(path)}</code>')
+
+# %% ../nbs/16_ui.ipynb #1c305519
+MNIST_SOURCE, UPLOAD_SOURCE = 'MNIST test digit', 'upload'
+
+def _edit_controls(prompt, strength, index, prompt_a, prompt_b, frames) -> dict:
+    "The edit panel's widgets by attribute name; no callbacks yet."
+    st = dict(description_width='90px')
+    return dict(
+        source=W.ToggleButtons(options=[MNIST_SOURCE, UPLOAD_SOURCE], value=MNIST_SOURCE, description='Input', style=st),
+        index=W.BoundedIntText(value=index, min=0, max=9999, description='Test digit #', style=st, layout=W.Layout(width='200px')),
+        upload=W.FileUpload(accept='image/png,image/jpeg', multiple=False, description='Picture'),
+        prompt=W.Text(value=prompt, description='Make it', placeholder='e.g. a thick 3', style=st),
+        strength=W.FloatSlider(value=strength, min=0, max=1, step=0.05, description='Strength', style=st),
+        seed=W.IntText(value=0, description='Seed', style=st, layout=W.Layout(width='200px')),
+        restyle_button=W.Button(description='Restyle', button_style='primary', icon='paint-brush'),
+        prompt_a=W.Text(value=prompt_a, description='From', style=st), prompt_b=W.Text(value=prompt_b, description='To', style=st),
+        frames=W.IntSlider(value=frames, min=2, max=16, description='Frames', style=st),
+        interp_button=W.Button(description='Interpolate', button_style='primary', icon='exchange'),
+        status=W.HTML(value='Pick a test digit or upload a picture, then <b>Restyle</b>; or <b>Interpolate</b>.'),
+        image=W.Image(format='png', layout=W.Layout(align_self='flex-start')))
+
+# %% ../nbs/16_ui.ipynb #c198fad2
+class EditUI:
+    "Restyle a digit by text (an MNIST test digit or an uploaded picture), and interpolate between two prompts."
+    def __init__(self, checkpoint=None, prompt: str = 'a thick 3', strength: float = 0.5, index: int = 0,
+                 prompt_a: str = 'a thin 1', prompt_b: str = 'a thick 7', frames: int = 8, steps: int = DEFAULT_STEPS, scale: int = 3):
+        self.checkpoint, self.steps, self.scale, self.images, self.last_error = checkpoint, steps, scale, None, None
+        self.__dict__.update(_edit_controls(prompt, strength, index, prompt_a, prompt_b, frames))
+        self.restyle_button.on_click(lambda b: self._run(self._restyle))
+        self.interp_button.on_click(lambda b: self._run(self._interpolate))
+        self.widget = W.VBox([W.HTML('<b>Restyle</b> a digit by text'), W.HBox([self.source, self.index, self.upload]),
+                              W.HBox([self.prompt, self.strength, self.seed, self.restyle_button]),
+                              W.HTML('<b>Interpolate</b> between two prompts'),
+                              W.HBox([self.prompt_a, self.prompt_b, self.frames, self.interp_button]), self.status, self.image])
+
+    def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
+
+# %% ../nbs/16_ui.ipynb #97c929ce
+@patch
+def _source(self: EditUI):
+    "The picture to restyle: the chosen MNIST test digit (uint8 28x28), or the uploaded file's bytes."
+    if self.source.value == UPLOAD_SOURCE:
+        if not self.upload.value: raise GenerationError('no picture uploaded yet: choose a PNG or JPEG file, or pick an MNIST test digit')
+        return bytes(self.upload.value[0]['content'])
+    from textdiff_mnist.data import load_mnist
+    return load_mnist().test_x[self.index.value]
+
+@patch
+def _run(self: EditUI, job):
+    "Run `job` (returns images, labels, status); on failure keep the last picture and say what was wrong."
+    try: images, labels, msg = job()
+    except Exception as e:
+        self.last_error = e
+        m = str(e) if isinstance(e, (GenerationError, CheckpointError)) else f'failed: {type(e).__name__}: {e}'
+        self.status.value = f'<span style="color:#b00020">⚠ {_esc(m)}</span>'; return
+    self.images, self.image.value, self.status.value = images, png_bytes(image_grid(images, labels, ncols=10, scale=self.scale)), msg
+
+# %% ../nbs/16_ui.ipynb #a97b809d
+@patch
+def _restyle(self: EditUI):
+    src, p = self._source(), self.prompt.value.strip()
+    out = restyle(src, p, self.strength.value, self.seed.value, n=4, steps=self.steps, checkpoint=self.checkpoint)
+    return torch.cat([to_mnist(src)[None], out]), ['input'] + [p] * 4, f'“{_esc(p)}” at strength {self.strength.value:g}, seed {self.seed.value}'
+
+@patch
+def _interpolate(self: EditUI):
+    a, b, k = self.prompt_a.value.strip(), self.prompt_b.value.strip(), self.frames.value
+    out = interpolate(a, b, k, seed_a=self.seed.value, steps=self.steps, checkpoint=self.checkpoint)
+    return out, interpolation_labels(a, b, k), f'“{_esc(a)}” → “{_esc(b)}” in {k} frames, seed {self.seed.value}'
