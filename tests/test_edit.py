@@ -1,0 +1,92 @@
+"""Edit chapter (18) from the outside: the MNIST-style conversion on pictures with known answers (PNG and JPEG files),
+determinism, bad input through the API, the console script and the UI, and small restyle / interpolate / GIF runs."""
+import subprocess, sys
+from pathlib import Path
+import numpy as np, pytest, torch
+from PIL import Image, ImageDraw
+from textdiff_mnist.edit import (to_mnist, restyle, interpolate, denoising_states, save_gif, restyle_recipe, replay_restyle,
+                                 interpolation_labels)
+from textdiff_mnist.generation import GenerationError, generate, read_recipe
+from textdiff_mnist.cli import main
+from textdiff_mnist.unet import DiffusionModel, TINY_CONFIG
+
+CLI = str(Path(sys.executable).parent/'textdiff-mnist')
+BAR = torch.zeros(1, 28, 28); BAR[0, 5:25, 10:20] = 1        # a 40x80 bar, fitted into 20x20 and centred by mass
+
+@pytest.fixture(scope='module')
+def tiny():
+    torch.manual_seed(0); return DiffusionModel(TINY_CONFIG)
+
+def bar_picture(bg, fg, size=(300, 200), at=(200, 40)):
+    im = Image.new('RGB', size, bg); im.paste(fg, (at[0], at[1], at[0] + 40, at[1] + 80)); return im
+
+@pytest.mark.parametrize('bg,fg', [('white', 'black'), ('black', 'white'), ((250, 240, 200), (20, 20, 120))])
+def test_known_answer_png(tmp_path, bg, fg):
+    bar_picture(bg, fg).save(tmp_path/'b.png')
+    assert torch.allclose(to_mnist(tmp_path/'b.png'), BAR, atol=1e-6)
+
+def test_known_answer_jpeg_and_transparency(tmp_path):
+    bar_picture('white', 'black').save(tmp_path/'b.jpg', quality=85)
+    x = to_mnist(tmp_path/'b.jpg')
+    assert (x - BAR).abs().mean() < 0.01 and (x - BAR).abs().max() < 0.5           # lossy, but the same bar in the same place
+    im = Image.new('RGBA', (100, 100), (0, 0, 0, 0)); ImageDraw.Draw(im).rectangle((40, 10, 59, 89), fill=(0, 0, 0, 255))
+    y = to_mnist(im)[0]                                                             # black ink on a transparent background
+    assert y[5:25, 12:17].min() > 0.99 and y.sum() == pytest.approx(100, abs=0.5)  # a 20x5 bar: 100 pixels of ink
+
+def test_seed_determinism(tiny):
+    a = restyle(BAR[0].numpy(), 'a thick 1', 0.6, seed=5, n=2, steps=3, checkpoint=tiny)
+    assert torch.equal(a, restyle(BAR[0].numpy(), 'a thick 1', 0.6, seed=5, n=2, steps=3, checkpoint=tiny))
+    assert not torch.equal(a, restyle(BAR[0].numpy(), 'a thick 1', 0.6, seed=6, n=2, steps=3, checkpoint=tiny))
+    f = interpolate('1', '7', frames=3, seed_a=1, steps=2, checkpoint=tiny)
+    assert torch.equal(f, interpolate('1', '7', frames=3, seed_a=1, steps=2, checkpoint=tiny))
+
+@pytest.mark.parametrize('kw,msg', [(dict(image=b'junk'), 'could not read'), (dict(image=np.zeros((30, 30))), 'looks blank'),
+                                    (dict(strength=-0.1), 'strength must be'), (dict(strength=float('inf')), 'strength must be'),
+                                    (dict(prompt='a cat'), 'digit'), (dict(n=0), 'n must be')])
+def test_bad_input_api(tiny, kw, msg):
+    args = dict(image=BAR[0].numpy(), prompt='a thick 1', strength=0.5, checkpoint=tiny) | kw
+    with pytest.raises(GenerationError, match=msg): restyle(**args)
+
+def test_bad_input_console_script(tmp_path):
+    (tmp_path/'junk.png').write_bytes(b'junk')
+    r = subprocess.run([CLI, 'restyle', str(tmp_path/'junk.png'), 'a thick 3', '--out', str(tmp_path/'o.png')],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'could not read' in r.stderr, r.stderr
+    assert not (tmp_path/'o.png').exists()
+
+@pytest.mark.parametrize('args,msg', [(['restyle', 'IN', '7', '--strength', '2'], 'strength must be'),
+                                      (['restyle', 'BLANK', '7'], 'looks blank'), (['restyle', 'IN', 'zebra'], 'digit'),
+                                      (['interpolate', '1', 'zebra'], 'digit'), (['interpolate', '1', '7', '--out', 'OUT.jpg'], 'JPEG'),
+                                      (['generate', '7', '--gif', 'OUT.png'], 'must end in .gif')])
+def test_bad_input_cli(tmp_path, capsys, args, msg):
+    bar_picture('white', 'black').save(tmp_path/'in.png'); Image.new('L', (40, 40), 255).save(tmp_path/'blank.png')
+    sub = {'IN': str(tmp_path/'in.png'), 'BLANK': str(tmp_path/'blank.png'), 'OUT.jpg': str(tmp_path/'o.jpg'), 'OUT.png': str(tmp_path/'o.png')}
+    argv = [sub.get(a, a) for a in args]
+    if '--out' not in argv: argv += ['--out', str(tmp_path/'o.png')]
+    with pytest.raises(SystemExit) as e: main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count('\n') == 1 and msg in err, err
+    assert list(tmp_path.iterdir()) and not [p for p in tmp_path.iterdir() if p.name.startswith('o.')]
+
+def test_small_runs_bundled(tmp_path, capsys):
+    bar_picture('white', 'black').save(tmp_path/'in.png')
+    main(['restyle', str(tmp_path/'in.png'), 'a thick 1', '--strength', '0.4', '--steps', '4', '--out', str(tmp_path/'r.npz')])
+    rec = read_recipe(tmp_path/'r.npz')
+    with np.load(tmp_path/'r.npz') as z: imgs = z['images']
+    assert imgs.shape == (1, 28, 28) and rec == restyle_recipe(tmp_path/'in.png', 'a thick 1', 0.4, steps=4)
+    assert np.array_equal(imgs, (replay_restyle(rec, tmp_path/'in.png') * 255).round().to(torch.uint8)[:, 0].numpy())
+    main(['interpolate', 'a thin 1', 'a thick 7', '--frames', '4', '--steps', '4', '--out', str(tmp_path/'s.npz')])
+    with np.load(tmp_path/'s.npz') as z:
+        assert z['images'].shape == (4, 28, 28) and list(z['prompts']) == interpolation_labels('a thin 1', 'a thick 7', 4)
+    main(['generate', '3', '--n', '2', '--steps', '4', '--out', str(tmp_path/'g.png'), '--gif', str(tmp_path/'g.gif')])
+    with Image.open(tmp_path/'g.gif') as g: assert g.n_frames == 5
+    assert 'wrote the denoising (5 frames)' in capsys.readouterr().out
+
+def test_ui_bad_and_good(tmp_path, tiny):
+    from textdiff_mnist.ui import EditUI, UPLOAD_SOURCE
+    torch.save(dict(format='textdiff-mnist-weights', model_config=tiny.config(), ema=tiny.state_dict()), tmp_path/'tiny.pt')
+    ui = EditUI(checkpoint=tmp_path/'tiny.pt', steps=2)
+    ui.source.value = UPLOAD_SOURCE; ui.restyle_button.click()
+    assert 'no picture uploaded' in ui.status.value and ui.images is None
+    ui.interp_button.click()
+    assert ui.images.shape == (8, 1, 28, 28) and '⚠' not in ui.status.value
