@@ -19,6 +19,8 @@ from .generation import (generate, validate_request, labelled_grid, save_samples
                                      MAX_STEPS)
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample
 from .checkpoint import CheckpointError
+from .generation import check_device
+from .unet import available_devices
 
 # %% auto #0
 __all__ = ['EXAMPLE_PROMPTS', 'MAX_UI_IMAGES', 'MAX_UI_STEPS', 'MAX_UI_GUIDANCE', 'MNIST_SOURCE', 'UPLOAD_SOURCE', 'png_bytes',
@@ -78,11 +80,14 @@ class GeneratorUI:
     def __init__(self, checkpoint=None, prompt: str = 'a thick slanted 4', n: int = 8, steps: int = DEFAULT_STEPS,
                  guidance: float = DEFAULT_GUIDANCE, sampler: str = DEFAULT_SAMPLER, seed: int = 0,
                  guidance_schedule: str = DEFAULT_SCHEDULE,
-                 examples=EXAMPLE_PROMPTS, save_path: str = 'samples.png', scale: int = 3, debounce: float = 0.3):
+                 examples=EXAMPLE_PROMPTS, save_path: str = 'samples.png', scale: int = 3, debounce: float = 0.3,
+                 device='auto'):
         self.scale, self.debounce = scale, debounce
         self.busy, self.images, self.request, self.recipe, self.history, self.last_error = False, None, None, None, [], None
         self._ended, self._rng, self._loaded = -1e9, random.Random(), set()
         self.__dict__.update(_controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_schedule, examples, save_path))
+        self.device = W.Dropdown(options=available_devices(), value=str(check_device(device)), description='Device',
+                                 style=dict(description_width='90px'))         # only the devices this machine has
         for b in self.examples: b.on_click(lambda b: self._on_example(b))
         self.button.on_click(lambda b: self._on_generate(b))
         self.save_button.on_click(lambda b: self._on_save(b))
@@ -93,7 +98,7 @@ class GeneratorUI:
             W.HBox([W.Label('Examples:'), *self.examples], layout=W.Layout(flex_flow='row wrap')),
             W.HBox([self.n, self.sampler]), W.HBox([self.steps, self.guidance, self.schedule]),
             W.HBox([self.seed, self.random_seed, self.denoise]),
-            W.HBox([self.checkpoint]), self.progress, self.status, self.image, self.strip,
+            W.HBox([self.checkpoint, self.device]), self.progress, self.status, self.image, self.strip,
             W.HBox([self.save_path, self.save_button, self.gif_button])])
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
@@ -118,7 +123,7 @@ def _read_request(self: GeneratorUI) -> dict:
     if self.random_seed.value: self.seed.value = self._rng.randrange(2**31)
     req = dict(prompt=self.prompt.value.strip(), n=self.n.value, steps=self.steps.value,
                guidance=float(self.guidance.value), sampler=self.sampler.value, seed=self.seed.value,
-               guidance_schedule=self.schedule.value, checkpoint=self._checkpoint_arg())
+               guidance_schedule=self.schedule.value, checkpoint=self._checkpoint_arg(), device=self.device.value)
     validate_request(req['prompt'], req['n'], req['steps'], req['guidance'], req['sampler'], req['seed'],
                      req['guidance_schedule'])
     return req
@@ -138,7 +143,7 @@ def _generate(self: GeneratorUI):
         req = self._read_request()
         self.progress.value, self.progress.bar_style = 0, ''
         self._set_status('loading the model…'); t0 = time.perf_counter()
-        model = get_model(req['checkpoint'])
+        model = get_model(req['checkpoint'], req['device'])
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
         kw = {k: req[k] for k in ('n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')}
@@ -156,8 +161,8 @@ def _generate(self: GeneratorUI):
     if strip: self.strip.value = strip
     self.progress.bar_style = 'success'
     self.history.append(dict(req, seconds=round(t2 - t1, 3)))
-    load = '' if req['checkpoint'] in self._loaded else f' (+ {t1 - t0:.1f} s loading the model)'
-    self._loaded.add(req['checkpoint'])
+    load = '' if (req['checkpoint'], req['device']) in self._loaded else f' (+ {t1 - t0:.1f} s loading the model)'
+    self._loaded.add((req['checkpoint'], req['device']))
     self._set_status(f'<b>{req["n"]} × “{_esc(req["prompt"])}”</b> in {t2 - t1:.2f} s{load} · seed {req["seed"]} · '
                      f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})')
 
@@ -196,7 +201,7 @@ def _on_save_gif(self: GeneratorUI, b=None):
     path, r = Path(self.save_path.value.strip()).expanduser().with_suffix('.gif'), self.request
     try:
         states = denoising_states(r['prompt'], r['n'], r['steps'], r['guidance'], r['sampler'], r['seed'], r['guidance_schedule'],
-                                  checkpoint=get_model(r['checkpoint']))
+                                  checkpoint=get_model(r['checkpoint'], r['device']))
         save_gif(states, path, labels=[r['prompt']] * r['n'], ncols=min(10, r['n']))
     except (GenerationError, CheckpointError, OSError) as e: return self._set_status(str(e), error=True)
     self._set_status(f'saved the denoising ({len(states)} frames) of {r["n"]} × “{_esc(r["prompt"])}” to <code>{_esc(path)}</code>')
