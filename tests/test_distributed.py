@@ -74,7 +74,7 @@ def test_torchrun_resume_after_kill_9(tmp_path):
         assert torch.equal(sa['exp_avg'], sb['exp_avg']) and torch.equal(sa['exp_avg_sq'], sb['exp_avg_sq'])
     assert not [f for f in (tmp_path/'split').iterdir() if f.name.endswith('.tmp')]
 
-def test_device_selection():
+def test_device_selection(capsys, tmp_path):
     from textdiff_mnist.unet import resolve_device, DeviceError
     from textdiff_mnist.generation import generate, GenerationError
     assert resolve_device('auto') == torch.device('cpu')                 # no GPU on the test machines
@@ -84,3 +84,10 @@ def test_device_selection():
     res = subprocess.run([str(BIN/'textdiff-mnist'), 'train', '--tiny', '--device', 'cuda', '--out', tempfile.mkdtemp()],
                          capture_output=True, text=True)
     assert res.returncode == 2 and res.stderr.count('\n') == 1 and 'not available on this machine' in res.stderr, res.stderr
+    from textdiff_mnist.cli import main                                   # every command that runs the model refuses it alike
+    for argv in (['generate', '7', '--out', str(tmp_path/'g.png')], ['demo', '--out', str(tmp_path/'d.png')],
+                 ['bench', '--quick', '--no-memory', '--out', str(tmp_path/'b')], ['serve', '--port', '1']):
+        with pytest.raises(SystemExit) as e: main(argv + ['--device', 'cuda'])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.count('\n') == 1 and "'cuda' is not available on this machine" in err, (argv, err)
+    assert not list(tmp_path.iterdir())

@@ -313,10 +313,10 @@ def _pictures(model, checkpoint, pool, out_dir: Path, seed: int) -> dict:
 # %% ../nbs/14_bench.ipynb #9057bc08
 def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', samplers=None, steps=None, guidances=None,
                   n_per_digit: int | None = None, n_sweep: int | None = None, seed: int = 0, evaluator=None,
-                  memory: bool = True, stem: str = 'results', log=print, settings=None) -> list[dict]:
+                  memory: bool = True, stem: str = 'results', log=print, settings=None, device=None) -> list[dict]:
     "Benchmark the weights in `checkpoint` (default: bundled) over `settings` (default: `sweep_settings(...)`); writes results, table and plots to `out_dir`."
     t_start = time.perf_counter()
-    model = get_model(checkpoint)                                    # a bad checkpoint fails here, before anything is written
+    model = get_model(checkpoint, device)                            # a bad checkpoint or device fails here, before anything is written
     settings = list(settings) if settings is not None else sweep_settings(quick, samplers, steps, guidances, n_per_digit, n_sweep)
     if not settings or not settings[0].is_default: raise ValueError("settings must start with the default setting (Setting(...).is_default)")
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)

@@ -192,7 +192,7 @@ def cmd_bench(a):
     from textdiff_mnist.report import results_table, check_results, BenchmarkError
     if a.threads: torch.set_num_threads(a.threads)
     rows = run_benchmark(a.checkpoint, quick=a.quick, out_dir=a.out, n_per_digit=a.n_per_digit, seed=a.seed,
-                         memory=not a.no_memory, stem=a.stem, log=lambda m: print(m, file=sys.stderr, flush=True))
+                         memory=not a.no_memory, stem=a.stem, log=lambda m: print(m, file=sys.stderr, flush=True), device=a.device)
     print(results_table(rows))
     try: check_results(rows)
     except BenchmarkError as e:
@@ -208,6 +208,7 @@ def _add_bench(sub):
     b.add_argument('--seed', type=_non_negative_int, default=0)
     b.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
     b.add_argument('--no-memory', action='store_true', help='skip the fresh-process peak memory measurement')
+    b.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     b.set_defaults(func=cmd_bench)
 
 # %% ../nbs/13_cli.ipynb #3cb71d63
@@ -217,13 +218,14 @@ def cmd_serve(a):
     except ImportError as e: raise CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
     try: settings = ServeSettings.from_args(a)
     except ValueError as e: raise CLIError(str(e)) from None
-    run_server(a.host, a.port, a.checkpoint, a.token, settings)
+    run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device)
 
 def _add_serve(sub):
     s = sub.add_parser('serve', help='serve the model over HTTP: POST /v1/generate, GET /v1/health, a web page at / (needs the serve extra)')
     s.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: loopback only; any other needs --token)')
     s.add_argument('--port', type=_positive_int, default=8000)
     s.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
+    s.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
     s.add_argument('--max-images', type=_positive_int, help='images per request (default 64)')
     s.add_argument('--max-steps', type=_positive_int, help='sampler steps per request (default 200)')

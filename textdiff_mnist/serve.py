@@ -289,10 +289,10 @@ def add_page_routes(app: FastAPI):
     async def docs(): return docs_html(app.openapi())
 
 # %% ../nbs/17_serve.ipynb #3bec5f87
-def create_app(checkpoint=None, token: str | None = None, settings: ServeSettings | None = None) -> FastAPI:
-    "The ASGI app with the model of `checkpoint` (default: the bundled weights) loaded once."
+def create_app(checkpoint=None, token: str | None = None, settings: ServeSettings | None = None, device=None) -> FastAPI:
+    "The ASGI app with the model of `checkpoint` (default: the bundled weights) loaded once, on `device` (chapter 8; default auto)."
     s = settings or ServeSettings()
-    model = get_model(checkpoint).eval()
+    model = get_model(checkpoint, device).eval()
     app = FastAPI(title='textdiff-mnist', version=textdiff_mnist.__version__, docs_url=None, redoc_url=None,
                   description='Text-conditioned diffusion for handwritten digits. With a token set, every /v1/ endpoint '
                               'except health needs the header "Authorization: Bearer <token>".')
@@ -318,11 +318,11 @@ def exposure_warning(host: str, token: str | None) -> str | None:
 
 # %% ../nbs/17_serve.ipynb #4a5814d8
 def run_server(host: str = '127.0.0.1', port: int = 8000, checkpoint=None, token: str | None = None,
-               settings: ServeSettings | None = None, log_level: str = 'info'):
+               settings: ServeSettings | None = None, log_level: str = 'info', device=None):
     "Serve the API and the page on `host:port` until interrupted (token: `token`, else $TEXTDIFF_MNIST_TOKEN)."
     token = token or os.environ.get(TOKEN_ENV) or None
     if (w := exposure_warning(host, token)): print(w, file=sys.stderr, flush=True)
-    app = create_app(checkpoint, token, settings)
+    app = create_app(checkpoint, token, settings, device)
     print(f"textdiff-mnist {textdiff_mnist.__version__}: serving on http://{host}:{port}/ (API reference: /docs)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
