@@ -134,12 +134,12 @@ def restyle_images(model, images, prompts, strength: float, seeds, steps: int = 
 # %% ../nbs/18_edit.ipynb #633f3c6b
 def restyle(image, prompt: str, strength: float = 0.5, seed: int = 0, n: int = 1, steps: int = DEFAULT_STEPS,
             guidance: float = RESTYLE_GUIDANCE, sampler: str = DEFAULT_SAMPLER, guidance_schedule: str = RESTYLE_SCHEDULE,
-            checkpoint=None, amp: bool = True) -> torch.Tensor:
+            checkpoint=None, amp: bool = True, device=None) -> torch.Tensor:
     "`n` versions `(n,1,28,28)` in [0,1] of a picture of a digit, redrawn to match `prompt`, e.g. `restyle('my3.png', 'a thick 3')`."
     if not isinstance(prompt, str): raise GenerationError(f"restyle takes one prompt (a string), got {type(prompt).__name__}")
     validate_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
     strength, x = check_strength(strength), to_mnist(image)
-    model = get_model(checkpoint)
+    model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     check_prompt_length(prompt, model.text_encoder.max_words)
     return restyle_images(model, x.expand(n, -1, -1, -1), [prompt] * n, strength, image_seeds(prompt, n, seed),
                           steps, float(guidance), sampler, guidance_schedule, amp)
@@ -190,12 +190,12 @@ def interpolation_labels(prompt_a: str, prompt_b: str, frames: int) -> list[str]
 # %% ../nbs/18_edit.ipynb #b632afca
 def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, sampler: str = DEFAULT_SAMPLER,
-                guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None, on_state=None, amp: bool = True) -> torch.Tensor:
+                guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None, on_state=None, amp: bool = True, device=None) -> torch.Tensor:
     "`frames` images `(frames,1,28,28)` going from `prompt_a` (seed `seed_a`) to `prompt_b` (seed `seed_b`, default: A's noise)."
     validate_request([prompt_a, prompt_b], 1, steps, guidance, sampler, seed_a, guidance_schedule)
     if seed_b is not None: validate_request(prompt_b, 1, steps, guidance, sampler, seed_b, guidance_schedule)
     frames = _check_int('frames', frames, 2, MAX_FRAMES)
-    model = get_model(checkpoint)
+    model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     for p in (prompt_a, prompt_b): check_prompt_length(p, model.text_encoder.max_words)
     sa = image_seed(seed_a, prompt_a, 0); sb = sa if seed_b is None else image_seed(seed_b, prompt_b, 0)
     na, nb = (torch.randn((1, 28, 28), generator=generator_for(s)) for s in (sa, sb))
@@ -220,10 +220,10 @@ def interpolate_recipe(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: in
 # %% ../nbs/18_edit.ipynb #8a400194
 def denoising_states(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
                      sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE,
-                     checkpoint=None, amp: bool = True) -> list[torch.Tensor]:
+                     checkpoint=None, amp: bool = True, device=None) -> list[torch.Tensor]:
     "`steps + 1` batches `(N,1,28,28)` in [0,1]: the starting noise and the state after every step of `generate(prompts, n, ...)`."
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    model = get_model(checkpoint)
+    model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
     allp, states = [p for p in prompts for _ in range(n)], []
     sample(model, allp, sampler, steps, float(guidance), image_seeds(prompts, n, seed), guidance_schedule=guidance_schedule,
