@@ -5,7 +5,7 @@
 
 Markdown cells are copied; `#| hide` cells are dropped; `#| echo: false` cells contribute their markdown output.
 """
-import copy, re, sys, tempfile, shutil
+import re, sys, tempfile, shutil
 from pathlib import Path
 from nbdev.process import read_nb
 sys.path.insert(0, str(Path(__file__).parent))
