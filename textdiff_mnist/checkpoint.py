@@ -83,7 +83,7 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
 # %% ../nbs/09_checkpoint.ipynb #4765ea8b
 def plot_history(history, path=None):
     "Loss, PSNR and noise cosine similarity per epoch."
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
     fig, ax = plt.subplots(1, 3, figsize=(11, 3))
     ep = [h['epoch'] for h in history]
     for a, k, title in zip(ax, ('loss', 'psnr', 'cos'), ('loss (v-MSE)', 'PSNR of predicted x0 (dB)', 'cos(predicted, true noise)')):

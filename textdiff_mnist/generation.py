@@ -19,7 +19,7 @@ from .captions import require_digit, NoDigitError
 from .text_encoder import MAX_WORDS, prompt_words
 from .samplers import sample, SAMPLERS, GUIDANCE_SCHEDULES
 from .unet import resolve_device, DeviceError
-from .checkpoint import load_model, read_checkpoint, CheckpointError, weights_fingerprint
+from .checkpoint import load_model, CheckpointError, weights_fingerprint
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from fastprogress.fastprogress import progress_bar
 from .core import DIGIT_WORDS, generator_for, image_grid
-from .schedule import NoiseSchedule, make_schedule, v_to_x0, v_to_eps, from_model_space
+from .schedule import make_schedule, v_to_x0, from_model_space
 from .unet import model_device, schedule_on, amp_context
 
 # %% auto #0

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/unet.html.md"""
 
 # %% ../nbs/08_unet.ipynb #a2ea22ee
 from __future__ import annotations
-import contextlib, math, re, time
+import contextlib, math, re
 from dataclasses import dataclass, asdict, field
 import torch
 from torch import nn
