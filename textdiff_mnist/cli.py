@@ -1,4 +1,4 @@
-"""`textdiff-mnist generate | train | demo | info | recipe | bench`: the library from a shell, with one clear line on stderr and a non-zero exit for bad input.
+"""`textdiff-mnist generate | recipe | restyle | interpolate | train | demo | info | bench | serve`: the library from a shell, with one clear line on stderr and a non-zero exit for bad input.
 
 Docs: https://textdiff.github.io/textdiff-mnist/cli.html.md"""
 
