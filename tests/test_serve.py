@@ -19,7 +19,10 @@ except ImportError: fastapi = None
 def server():
     _need(fastapi is not None, 'the serve extra is not installed: pip install -e ".[serve]"')
     from textdiff_mnist.serve import start_server, stop_server
-    p, url = start_server(['--max-images', 16], env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    from textdiff_mnist.generation import bundled_weights
+    # an explicit --checkpoint path (not the default), so the path-loading branch of create_app runs in a real process
+    p, url = start_server(['--max-images', 16, '--checkpoint', bundled_weights(), '--device', 'cpu'],
+                          env={**os.environ, 'OMP_NUM_THREADS': '1'})
     yield url
     stop_server(p)
 
@@ -35,6 +38,19 @@ def test_core_does_not_import_fastapi():
             "print(sorted(m for m in ('fastapi', 'uvicorn', 'pydantic', 'textdiff_mnist.serve') if m in sys.modules))")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[]', out
+
+def test_create_app_with_a_checkpoint_path():
+    # a fresh interpreter, so nothing a notebook or another test imported (torch, say) can hide a missing import in serve.py
+    _need(fastapi is not None, 'the serve extra is not installed: pip install -e ".[serve]"')
+    code = ("from textdiff_mnist.generation import bundled_weights; from textdiff_mnist.serve import create_app; "
+            "app = create_app(str(bundled_weights()), device='cpu'); print(app.state.checkpoint, app.state.settings.max_images)")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ['textdiff_mnist.pt', '64'], r.stdout
+
+def test_health_names_the_checkpoint(server):
+    with urllib.request.urlopen(server + '/v1/health') as r: h = json.loads(r.read())
+    assert (h['status'], h['checkpoint'], h['limits']['max_images']) == ('ok', 'textdiff_mnist.pt', 16), h
 
 def test_browser(server, tmp_path):
     _need(shutil.which('chromium') is not None, 'no system chromium on PATH (apt-get install chromium)')

@@ -100,12 +100,12 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 # %% ../nbs/14_bench.ipynb #9a423e03
-def machine_info() -> dict:
-    "CPU, core count, torch threads and versions of the machine the timings come from."
+def machine_info(device='cpu') -> dict:
+    "CPU, core count, torch threads and versions of the machine the timings come from, and the `device` the model ran on."
     return dict(processor=platform.processor(), machine=platform.machine(), cpu_model=_cpu_model(),
                 cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
                 numpy=np.__version__, python=platform.python_version(), platform=platform.platform(),
-                device='cpu', textdiff_mnist=__version__)
+                device=str(device), textdiff_mnist=__version__)
 
 # %% ../nbs/14_bench.ipynb #311e961d
 def machine_label(info: dict | None = None) -> str:
@@ -321,7 +321,7 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
     if not settings or not settings[0].is_default: raise ValueError("settings must start with the default setting (Setting(...).is_default)")
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     ev = evaluator if evaluator is not None else load_evaluator()
-    meta = benchmark_meta(checkpoint, quick, seed, settings, machine_info()); label, n_cmp = meta['machine_label'], meta['n_cmp']
+    meta = benchmark_meta(checkpoint, quick, seed, settings, machine_info(next(model.parameters()).device)); label, n_cmp = meta['machine_label'], meta['n_cmp']
     log(f"benchmark: {len(settings)} settings on {label}")
     generate('0', steps=2, checkpoint=model)                          # warm-up: first-call overheads out of the timings
     rows, pool = [], []

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
-import anyio, numpy as np, uvicorn
+import anyio, numpy as np, torch, uvicorn
 from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import textdiff_mnist
 from PIL.PngImagePlugin import PngInfo
 from .generation import (generate, validate_request, check_prompt_length, GenerationError, labelled_grid, to_pil,
-                                       expand_prompts, image_seeds, get_model, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
+                                       expand_prompts, image_seeds, get_model, check_device, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES)
 from .captions import require_digit
 from .checkpoint import weights_fingerprint
@@ -430,6 +430,7 @@ def serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m textdiff_mnist.serve', description='Serve the model over HTTP (API + web page).')
     p.add_argument('--host', default='127.0.0.1'); p.add_argument('--port', type=int, default=8000)
     p.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
+    p.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     p.add_argument('--token', default=None, help=f'require "Authorization: Bearer TOKEN" (default: ${TOKEN_ENV})')
     for f in fields(ServeSettings):
         p.add_argument('--' + f.name.replace('_', '-'), type=type(f.default), default=None, help=f'default {f.default}')
@@ -444,10 +445,10 @@ def serve_parser() -> argparse.ArgumentParser:
 # %% ../nbs/17_serve.ipynb #a3594824
 def main(argv=None):
     a = serve_parser().parse_args(argv)
-    try: s = ServeSettings.from_args(a)
+    try: s = ServeSettings.from_args(a); check_device(a.device)     # a bad setting or device: one line, before loading
     except ValueError as e: print(f'textdiff-mnist serve: error: {e}', file=sys.stderr); sys.exit(2)
     flags = [x for f in fields(ServeSettings) if getattr(a, f.name) is not None for x in ('--' + f.name.replace('_', '-'), getattr(a, f.name))]
-    flags += ['--checkpoint', a.checkpoint] if a.checkpoint else []
+    flags += (['--checkpoint', a.checkpoint] if a.checkpoint else []) + ['--device', a.device]
     if a.load_test:
         res = load_benchmark([int(x) for x in a.clients.split(',')], a.seconds, flags, out=a.out)
         return print(json.dumps(res['runs'], indent=1))
@@ -456,7 +457,7 @@ def main(argv=None):
         try: screenshot(url, a.screenshot)
         finally: stop_server(p)
         return print(f'wrote {a.screenshot}')
-    run_server(a.host, a.port, a.checkpoint, a.token, s, log_level=a.log_level)
+    run_server(a.host, a.port, a.checkpoint, a.token, s, log_level=a.log_level, device=a.device)
 
 if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'textdiff_mnist.serve':
     main()                  # `python -m textdiff_mnist.serve ...`; never when this cell runs in a notebook
