@@ -11,7 +11,8 @@ from pathlib import Path
 
 # %% auto #0
 __all__ = ['CLIError', 'OneLineParser', 'run_cli', 'one_command', 'cmd_generate', 'cmd_recipe', 'cmd_demo', 'cmd_train',
-           'cmd_info', 'cmd_bench', 'cmd_serve', 'cmd_restyle', 'cmd_interpolate', 'build_parser', 'main']
+           'cmd_info', 'cmd_bench', 'cmd_serve', 'cmd_restyle', 'cmd_interpolate', 'cmd_dataset', 'cmd_cas',
+           'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #328f521e
 class CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
@@ -64,7 +65,7 @@ def _device_opts(g):
     g.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     g.add_argument('--no-amp', action='store_true', help='no bf16 autocast on CUDA (full float32); the CPU always runs float32')
 
-def _gen_opts(g, n=1):
+def _gen_opts(g, n=1, samplers=None):
     "The sampling options of `generate` and `demo`, with the library's defaults."
     from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
     from textdiff_mnist.samplers import SAMPLERS, GUIDANCE_SCHEDULES
@@ -73,7 +74,7 @@ def _gen_opts(g, n=1):
     g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help='classifier-free guidance scale (0 = none)')
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
                    help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; constant: the same at every step')
-    g.add_argument('--sampler', choices=SAMPLERS, default=DEFAULT_SAMPLER)
+    g.add_argument('--sampler', choices=samplers or SAMPLERS, default=DEFAULT_SAMPLER)
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
     _device_opts(g)
 
@@ -83,12 +84,12 @@ def one_command(add):
 
 # %% ../nbs/13_cli.ipynb #3c334b35
 def cmd_generate(a):
-    from textdiff_mnist.generation import generate, save_samples, validate_request, check_output_path, get_model, make_recipe
+    from textdiff_mnist.generation import generate, save_samples, validate_request, check_output_path, model_for, make_recipe
     try: check_output_path(a.out)
     except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
     if getattr(a, 'gif', None): _check_gif(a.gif)
     prompts = validate_request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)
-    model = get_model(a.checkpoint, a.device)
+    model = model_for(a.sampler, a.checkpoint, a.device)
     kw = dict(n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler, seed=a.seed, guidance_schedule=a.guidance_schedule)
     imgs = generate(prompts, checkpoint=model, progress=a.progress, amp=not a.no_amp, **kw)
     save_samples(imgs, prompts, a.out, n=a.n, recipe=make_recipe(prompts, checkpoint=model, **kw))
@@ -98,7 +99,8 @@ def cmd_generate(a):
 def _add_generate(sub):
     g = sub.add_parser('generate', help='generate digits for prompts and write a grid (.png) or arrays (.npz), with their recipe')
     g.add_argument('prompts', nargs='+', help='descriptions such as "a thick seven" or "3" (at most 24 words, 200 characters)')
-    _gen_opts(g)
+    from textdiff_mnist.generation import GENERATE_SAMPLERS
+    _gen_opts(g, samplers=GENERATE_SAMPLERS)             # and 'fast': the distilled student (chapter 19)
     g.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     g.add_argument('--out', default='samples.png', help='output: .png for a labelled grid, .npz for raw images')
     g.add_argument('--progress', action='store_true', help='show a progress bar')
@@ -310,12 +312,45 @@ def _write_denoising_gif(a, prompts, model, kw):
     save_gif(states, a.gif, labels=expand_prompts(prompts, a.n), ncols=a.n if a.n > 1 else min(10, len(states[0])))
     print(f"wrote the denoising ({len(states)} frames) to {a.gif}")
 
+# %% ../nbs/13_cli.ipynb #74ffcc0e
+def cmd_dataset(a):
+    from textdiff_mnist.fast import write_dataset, DatasetError
+    try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet)
+    except DatasetError as e: raise CLIError(str(e)) from None
+    print(f"wrote {a.n} images to {out}")
+
+def _add_dataset(sub):
+    from textdiff_mnist.generation import GENERATE_SAMPLERS
+    d = sub.add_parser('dataset', help='a synthetic MNIST: N balanced digits with captions in one .npz (chunked, resumable)')
+    d.add_argument('--n', type=_positive_int, default=60000, help='number of images (digit i %% 10 for image i)')
+    d.add_argument('--out', required=True, help='output .npz (images uint8 Nx28x28, prompts, labels, recipe)')
+    d.add_argument('--sampler', choices=GENERATE_SAMPLERS, default='fast')
+    d.add_argument('--seed', type=_non_negative_int, default=0)
+    d.add_argument('--chunk', type=_positive_int, default=1000, help='images per chunk (at most 2000); finished chunks survive a crash')
+    d.add_argument('--checkpoint', default=None, help='weights (default: the bundled student for fast, else the bundled model)')
+    d.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
+    d.add_argument('--quiet', action='store_true', help='no progress bar')
+    d.set_defaults(func=cmd_dataset)
+
+# %% ../nbs/13_cli.ipynb #61b9e3a2
+def cmd_cas(a):
+    from textdiff_mnist.distill import cas_benchmark          # trains a classifier: the training side, imported only here
+    if not Path(a.dataset).is_file(): raise CLIError(f"dataset {a.dataset} does not exist; write one with textdiff-mnist dataset")
+    print(json.dumps(cas_benchmark(a.dataset, a.epochs, a.seed)))
+
+def _add_cas(sub):
+    c = sub.add_parser('cas', help='Classification Accuracy Score of a dataset: train the evaluator on it, test on real MNIST')
+    c.add_argument('dataset', help='an .npz written by textdiff-mnist dataset')
+    c.add_argument('--epochs', type=_positive_int, default=6)
+    c.add_argument('--seed', type=_non_negative_int, default=0)
+    c.set_defaults(func=cmd_cas)
+
 # %% ../nbs/13_cli.ipynb #bfaf6e46
 def build_parser():
     "The `textdiff-mnist` argument parser with every subcommand."
     p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve): add(sub)
+    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas): add(sub)
     return p
 
 def main(argv=None):

@@ -20,13 +20,14 @@ from .text_encoder import MAX_WORDS, prompt_words
 from .samplers import sample, SAMPLERS, GUIDANCE_SCHEDULES
 from .unet import resolve_device, DeviceError
 from .checkpoint import load_model, CheckpointError, weights_fingerprint
+from .fast import fast_weights, fast_card
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',
-           'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GenerationError',
-           'bundled_weights', 'check_device', 'get_model', 'check_prompt_length', 'validate_request', 'expand_prompts',
-           'image_seed', 'image_seeds', 'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path',
-           'save_samples', 'read_recipe', 'regenerate']
+           'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'GENERATE_SAMPLERS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS',
+           'GenerationError', 'bundled_weights', 'check_device', 'get_model', 'model_for', 'sampler_call',
+           'check_prompt_length', 'validate_request', 'expand_prompts', 'image_seed', 'image_seeds', 'generate',
+           'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe', 'regenerate']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.1, 'ramp'
@@ -58,6 +59,25 @@ def get_model(checkpoint=None, device=None):
         raise CheckpointError(f"the bundled weights {path} are missing: reinstall the package or pass checkpoint=")
     if not path.exists(): raise CheckpointError(f"checkpoint {path} does not exist")
     return _cached_model(str(path.resolve()), path.stat().st_mtime, str(dev or check_device('auto')))
+
+# %% ../nbs/12_generate.ipynb #770db331
+GENERATE_SAMPLERS = SAMPLERS + ('fast',)
+
+def model_for(sampler: str, checkpoint=None, device=None):
+    "The model `generate` runs for `sampler`: for 'fast' the distilled student (`checkpoint`, else the bundled one), else `get_model`."
+    if sampler != 'fast' or isinstance(checkpoint, torch.nn.Module): return get_model(checkpoint, device)
+    path = Path(checkpoint) if checkpoint is not None else fast_weights()
+    steps = fast_card(path)['steps']                     # CheckpointError unless the file is a distilled student
+    model = get_model(path, device); model.fast_steps = steps
+    return model
+
+# %% ../nbs/12_generate.ipynb #d92ee938
+def sampler_call(model, sampler: str, steps: int, guidance: float) -> tuple:
+    "(sampler, steps, guidance) that chapter 10's `sample` runs for `generate`'s `sampler`: 'fast' is DDIM with the student's steps, unguided."
+    if sampler != 'fast': return sampler, steps, float(guidance)
+    if getattr(model, 'fast_steps', None) is None:
+        raise GenerationError("sampler 'fast' needs the distilled student: pass checkpoint= its weights file, or a model from model_for('fast')")
+    return 'ddim', model.fast_steps, 0.0
 
 # %% ../nbs/12_generate.ipynb #bbebd432
 def _check_int(name, v, lo, hi):
@@ -97,7 +117,7 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
     if isinstance(guidance, bool) or not isinstance(guidance, (int, float, np.floating, np.integer)) \
        or not math.isfinite(guidance) or not 0 <= guidance <= MAX_GUIDANCE:
         raise GenerationError(f"guidance must be a finite number between 0 and {MAX_GUIDANCE:g}, got {guidance!r}")
-    if sampler not in SAMPLERS: raise GenerationError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+    if sampler not in GENERATE_SAMPLERS: raise GenerationError(f"sampler must be one of {', '.join(GENERATE_SAMPLERS)}, got {sampler!r}")
     if guidance_schedule not in GUIDANCE_SCHEDULES:
         raise GenerationError(f"guidance schedule must be one of {', '.join(GUIDANCE_SCHEDULES)}, got {guidance_schedule!r}")
     _check_int('seed', seed, 0, 2**63 - 1)
@@ -127,13 +147,13 @@ def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = 
              device=None, amp: bool = True) -> torch.Tensor:
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts, e.g. `generate('a thick seven', n=4)`."
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    model = get_model(checkpoint, device)
+    model = model_for(sampler, checkpoint, device)
     for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
     allp, seeds = expand_prompts(prompts, n), image_seeds(prompts, n, seed)
     chunks = range(0, len(allp), batch_size); out = []
     for ci, i in enumerate(chunks):
         cb = None if callback is None else (lambda s, tot, ci=ci: callback(ci * tot + s, len(chunks) * tot))
-        out.append(sample(model, allp[i:i + batch_size], sampler, steps, float(guidance), seeds[i:i + batch_size],
+        out.append(sample(model, allp[i:i + batch_size], *sampler_call(model, sampler, steps, guidance), seeds[i:i + batch_size],
                           progress=progress, callback=cb, guidance_schedule=guidance_schedule, amp=amp))
     return torch.cat(out)
 
@@ -158,7 +178,7 @@ def make_recipe(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
     return dict(prompts=prompts, n=int(n), steps=int(steps), guidance=float(guidance), guidance_schedule=guidance_schedule,
                 sampler=sampler, seed=int(seed), seeds=image_seeds(prompts, n, seed), textdiff_mnist=__version__,
-                weights=weights_fingerprint(get_model(checkpoint)))
+                weights=weights_fingerprint(model_for(sampler, checkpoint)))
 
 # %% ../nbs/12_generate.ipynb #bb3c9184
 SAMPLE_FORMATS = ('.png', '.npz')
@@ -210,7 +230,7 @@ def regenerate(recipe, checkpoint=None, device=None) -> torch.Tensor:
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
         raise GenerationError(f"the recipe lacks {', '.join(missing)}; a recipe has {', '.join(GENERATE_ARGS)} and weights")
-    model = get_model(checkpoint, device)
+    model = model_for(r['sampler'], checkpoint, device)
     if (fp := weights_fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
     return generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model)

@@ -18,6 +18,7 @@ from .generation import (generate, validate_request, labelled_grid, save_samples
                                      GenerationError, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE,
                                      MAX_STEPS)
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample
+from .generation import GENERATE_SAMPLERS, model_for, sampler_call
 from .checkpoint import CheckpointError
 from .generation import check_device
 from .unet import available_devices
@@ -55,7 +56,7 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
         prompt=W.Text(value=prompt, description='Description', placeholder='e.g. a thick slanted 4', style=st, layout=wide()),
         examples=[W.Button(description=p, tooltip=f'generate "{p}"', layout=W.Layout(width='auto')) for p in examples],
         n=W.IntSlider(value=n, min=1, max=MAX_UI_IMAGES, description='Images', style=st),
-        sampler=W.Dropdown(options=list(SAMPLERS), value=sampler, description='Sampler', style=st),
+        sampler=W.Dropdown(options=list(GENERATE_SAMPLERS), value=sampler, description='Sampler', style=st),
         steps=W.IntSlider(value=steps, min=1, max=MAX_UI_STEPS, description='Steps', style=st),
         guidance=W.FloatSlider(value=guidance, min=0, max=MAX_UI_GUIDANCE, step=0.1, description='Guidance', style=st),
         schedule=W.Dropdown(options=list(GUIDANCE_SCHEDULES), value=guidance_schedule, description='Schedule', style=st),
@@ -132,7 +133,7 @@ def _read_request(self: GeneratorUI) -> dict:
 @patch
 def _strip(self: GeneratorUI, model, req):
     "PNG of the denoising of the first image: same prompt, seed and settings as the grid's first image."
-    _, x0s = sample(model, [req['prompt']], req['sampler'], req['steps'], req['guidance'],
+    _, x0s = sample(model, [req['prompt']], *sampler_call(model, req['sampler'], req['steps'], req['guidance']),
                     [image_seed(req['seed'], req['prompt'], 0)], return_x0s=True, guidance_schedule=req['guidance_schedule'])
     return png_bytes(denoising_strip(x0s, scale=self.scale))
 
@@ -143,7 +144,7 @@ def _generate(self: GeneratorUI):
         req = self._read_request()
         self.progress.value, self.progress.bar_style = 0, ''
         self._set_status('loading the model…'); t0 = time.perf_counter()
-        model = get_model(req['checkpoint'], req['device'])
+        model = model_for(req['sampler'], req['checkpoint'], req['device'])
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
         kw = {k: req[k] for k in ('n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')}

@@ -1,0 +1,55 @@
+"""The distilled student (chapters 10a and 19): the shipped weights and their card, `generate(..., sampler='fast')`, and the `dataset` command."""
+import json, subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+import torch
+from textdiff_mnist.core import DIGIT_WORDS
+from textdiff_mnist.checkpoint import read_checkpoint, load_model, weights_fingerprint
+from textdiff_mnist.fast import fast_weights, fast_card
+from textdiff_mnist.generation import generate, get_model, bundled_weights, GenerationError
+from textdiff_mnist.metrics import conditional_accuracy
+from textdiff_mnist.evaluator import load_evaluator
+
+CLI = str(Path(sys.executable).parent/'textdiff-mnist')
+
+def test_shipped_student_and_card():
+    w = fast_weights()
+    assert w.stat().st_size <= 10 * 2**20                                   # <= 10 MB beside the teacher
+    ck = read_checkpoint(w)
+    assert all(v.dtype == torch.float16 for v in ck['ema'].values() if v.is_floating_point())
+    card = fast_card()
+    assert card['kind'] == 'distilled' and 1 <= card['steps'] <= 4 and card['sampler'] == 'ddim'
+    assert card['teacher'] == weights_fingerprint(get_model(bundled_weights()))   # distilled from the bundled teacher
+    assert card['recipe']['rounds'] and all(s['cpu_s'] > 0 for s in card['cost'])
+    assert 0 < card['results']['fast_mean']['accuracy'] <= 1
+
+def test_fast_generate_reads_as_the_digit():
+    prompts = list(DIGIT_WORDS)
+    imgs = generate(prompts, n=5, sampler='fast', seed=0)
+    assert imgs.shape == (50, 1, 28, 28)
+    assert torch.equal(imgs, generate(prompts, n=5, sampler='fast', seed=0))     # deterministic
+    assert conditional_accuracy(imgs, np.repeat(np.arange(10), 5), load_evaluator()) >= 0.96
+
+def test_fast_is_one_pass_per_step():
+    student = load_model(fast_weights()); calls = []
+    from textdiff_mnist.fast import sample_fast
+    student.unet.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
+    sample_fast(student, ['3', 'a thin 7'], fast_card()['steps'])
+    assert calls == [2] * fast_card()['steps']
+
+def test_fast_refuses_the_teacher():
+    with pytest.raises(Exception, match='not a distilled student'):
+        generate('7', sampler='fast', checkpoint=bundled_weights())
+
+def test_cli_dataset(tmp_path):
+    out = tmp_path/'synth.npz'
+    r = subprocess.run([CLI, 'dataset', '--n', '30', '--chunk', '10', '--out', str(out)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    with np.load(out) as z:
+        assert z['images'].shape == (30, 28, 28) and z['images'].dtype == np.uint8
+        assert np.bincount(z['labels']).tolist() == [3] * 10 and len(z['prompts']) == 30
+        assert json.loads(str(z['recipe']))['sampler'] == 'fast'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['synth.npz']
+    bad = subprocess.run([CLI, 'dataset', '--n', '5', '--out', str(tmp_path/'x.png')], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and '.npz' in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
