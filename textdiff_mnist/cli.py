@@ -88,6 +88,8 @@ def cmd_generate(a):
     try: check_output_path(a.out)
     except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
     if getattr(a, 'gif', None): _check_gif(a.gif)
+    if getattr(a, 'gif', None) and a.sampler == 'fast':
+        raise CLIError('--gif animates the steps of dpm, ddim or ddpm; --sampler fast (4 steps of the distilled student) has no --gif')
     prompts = validate_request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)
     model = model_for(a.sampler, a.checkpoint, a.device)
     kw = dict(n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler, seed=a.seed, guidance_schedule=a.guidance_schedule)
