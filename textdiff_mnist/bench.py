@@ -18,7 +18,7 @@ from .attributes import ATTRIBUTES, LEVEL_WORDS
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, frechet_report, attribute_adherence
 from .samplers import SAMPLERS, sample, style_grid
-from .generation import (generate, get_model, bundled_weights, image_seed,
+from .generation import (model_for, sampler_call, generate, get_model, bundled_weights, image_seed,
                                      DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 from .checkpoint import read_checkpoint, plot_history
 from .report import LOW_CONFIDENCE, empty_row, worst_of, write_failures, save_results, write_report, progress_line
@@ -58,7 +58,7 @@ def makes_sense(sampler: str, steps: int) -> bool:
 
 # %% ../nbs/14_bench.ipynb #77905e72
 FULL_SAMPLERS, FULL_STEPS, FULL_GUIDANCES = SAMPLERS, (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
-QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE))
+QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 19)
 
 def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     "(sampler, steps, guidance, schedule) of every setting to run: the quick pair, or the sensible part of the grid."
@@ -69,7 +69,7 @@ def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     grid = [(s, st, g, DEFAULT_SCHEDULE) for s, st, g in grid] + \
            [(s, st, g, 'constant') for s, st, g in grid if g and s == 'dpm' and DEFAULT_SCHEDULE != 'constant']
     for s, st, _, _ in grid:
-        if s not in SAMPLERS: raise ValueError(f"unknown sampler {s!r}; expected one of {', '.join(SAMPLERS)}")
+        if s not in SAMPLERS + ('fast',): raise ValueError(f"unknown sampler {s!r}; expected one of {', '.join(SAMPLERS + ('fast',))}")
         if not 1 <= st <= 1000: raise ValueError(f"steps must be between 1 and 1000, got {st}")
     return grid
 
@@ -135,7 +135,7 @@ def attribute_images(model, s: Setting, seed: int = 0, batch_size: int = 250):
         for d, a, c in keys:
             prompts.append(attribute_prompt(d, ATTRIBUTES[a], lev)); seeds.append(image_seed(seed, f"attr {d} {a}", c))
             digits.append(d); req.append([lev if j == a else -1 for j in range(len(ATTRIBUTES))])
-    imgs = torch.cat([sample(model, prompts[i:i + batch_size], s.sampler, s.steps, float(s.guidance), seeds[i:i + batch_size],
+    imgs = torch.cat([sample(model, prompts[i:i + batch_size], *sampler_call(model, s.sampler, s.steps, s.guidance), seeds[i:i + batch_size],
                              guidance_schedule=s.schedule)
                       for i in range(0, len(prompts), batch_size)])
     return imgs, np.array(digits), np.array(req)
@@ -193,6 +193,7 @@ def _score(images, digits, evaluator, seed, n_cmp=None) -> dict:
 def measure_setting(model, s: Setting, evaluator=None, seed: int = 0, repeats: int = 1, label: str | None = None,
                     n_cmp: int | None = None):
     "One result row for setting `s` (Fréchet ratio also on `n_cmp` images), plus the accuracy-set images, digits, prompts and probabilities."
+    if s.sampler == 'fast' and getattr(model, 'fast_steps', None) is None: model = model_for('fast')
     ev = evaluator if evaluator is not None else load_evaluator()
     row = empty_row(kind='model', setting=s.name, sampler=s.sampler, steps=s.steps, guidance=float(s.guidance), schedule=s.schedule,
                     default=s.is_default, machine=label or machine_label())

@@ -248,7 +248,7 @@ def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bo
 def _model_problems(name: str, r: dict) -> list[str]:
     "Problems with the setting and timing columns of a model row."
     p = []
-    if r['sampler'] not in SAMPLERS: p.append(f"{name}: unknown sampler {r['sampler']!r}")
+    if r['sampler'] not in SAMPLERS + ('fast',): p.append(f"{name}: unknown sampler {r['sampler']!r}")
     if not (isinstance(r['steps'], int) and 1 <= r['steps'] <= 1000): p.append(f"{name}: bad steps {r['steps']!r}")
     if not (_num(r['guidance']) and r['guidance'] >= 0): p.append(f"{name}: bad guidance {r['guidance']!r}")
     if r['schedule'] not in GUIDANCE_SCHEDULES: p.append(f"{name}: unknown guidance schedule {r['schedule']!r}")
