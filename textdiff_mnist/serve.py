@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 import textdiff_mnist
 from PIL.PngImagePlugin import PngInfo
-from .generation import (generate, validate_request, check_prompt_length, GenerationError, labelled_grid, to_pil,
+from .generation import (GENERATE_SAMPLERS, model_for, generate, validate_request, check_prompt_length, GenerationError, labelled_grid, to_pil,
                                        expand_prompts, image_seeds, get_model, check_device, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES)
 from .captions import require_digit
@@ -72,7 +72,7 @@ class GenerateBody(BaseModel):
     steps: int = Field(DEFAULT_STEPS, ge=1, le=MAX_STEPS, description='sampler steps (network evaluations)')
     guidance: float = Field(DEFAULT_GUIDANCE, ge=0, le=MAX_GUIDANCE, allow_inf_nan=False, description='classifier-free guidance weight')
     guidance_schedule: Literal[GUIDANCE_SCHEDULES] = Field(DEFAULT_SCHEDULE, description='ramp: rises to the weight at the clean end')
-    sampler: Literal[SAMPLERS] = DEFAULT_SAMPLER
+    sampler: Literal[GENERATE_SAMPLERS] = Field(DEFAULT_SAMPLER, description="'fast': the distilled 4-step student (steps and guidance are its own)")
     seed: int = Field(0, ge=0, le=2**63 - 1, description='the same seed gives the same image for a prompt')
     format: Literal['png', 'json'] = Field('png', description='png: a labelled grid; json: base64 PNGs, seeds, digits')
 
@@ -84,12 +84,13 @@ class GenerateBody(BaseModel):
                     guidance_schedule=self.guidance_schedule, sampler=self.sampler, seed=self.seed)
 
 # %% ../nbs/17_serve.ipynb #f2c8ea4a
-def request_model(s: ServeSettings, max_words: int | None = None):
+def request_model(s: ServeSettings, max_words: int | None = None, samplers=GENERATE_SAMPLERS):
     "The body model under the limits of `s` (shown in /openapi.json), checked as `generate` checks its arguments."
     class GenerateRequest(GenerateBody):
         prompts: list[str] | None = Field(None, min_length=1, max_length=s.max_images, description='several descriptions (instead of prompt)')
         n: int = Field(1, ge=1, le=s.max_images, description=f'images per prompt; prompts x n is at most {s.max_images}')
         steps: int = Field(DEFAULT_STEPS, ge=1, le=s.max_steps, description='sampler steps (network evaluations)')
+        sampler: Literal[tuple(samplers)] = Field(DEFAULT_SAMPLER, description="'fast' (when served): the distilled 4-step student")
         @model_validator(mode='after')
         def _check(self):
             if (self.prompt is None) == (self.prompts is None):
@@ -221,8 +222,9 @@ def add_generate_route(app: FastAPI, Req):
             raise HTTPException(503, f'the server is busy ({gate.capacity} requests running or waiting, its limit): '
                                      f'retry in {s.retry_after_s} s', headers={'Retry-After': str(s.retry_after_s)})
         try:
-            ims = await anyio.to_thread.run_sync(lambda: generate_until(t0 + s.timeout_s, gate.slots, app.state.model, **req.generate_args()))
-            body, media = await anyio.to_thread.run_sync(render, ims, req.generate_args(), req.format, app.state.fingerprint)
+            model, fingerprint = app.state.models[req.sampler == 'fast']       # the student for 'fast', else the model
+            ims = await anyio.to_thread.run_sync(lambda: generate_until(t0 + s.timeout_s, gate.slots, model, **req.generate_args()))
+            body, media = await anyio.to_thread.run_sync(render, ims, req.generate_args(), req.format, fingerprint)
         except TimeLimitExceeded as e:
             raise HTTPException(504, f"the request took longer than this server's limit of {s.timeout_s:g} s ({e}): "
                                      'ask for fewer images or steps, or retry later') from None
@@ -241,15 +243,15 @@ def add_health_route(app: FastAPI):
 # %% ../nbs/17_serve.ipynb #8c12c3f2
 PAGE = Path(textdiff_mnist.__file__).parent/'static'/'index.html'
 
-def page_config(s: ServeSettings) -> dict:
-    return dict(version=textdiff_mnist.__version__, examples=list(EXAMPLE_PROMPTS), samplers=list(SAMPLERS),
+def page_config(s: ServeSettings, samplers=GENERATE_SAMPLERS) -> dict:
+    return dict(version=textdiff_mnist.__version__, examples=list(EXAMPLE_PROMPTS), samplers=list(samplers),
                 schedules=list(GUIDANCE_SCHEDULES), max_images=s.max_images, max_steps=s.max_steps, max_guidance=MAX_GUIDANCE,
                 defaults=dict(n=min(8, s.max_images), steps=min(DEFAULT_STEPS, s.max_steps), guidance=DEFAULT_GUIDANCE,
                               guidance_schedule=DEFAULT_SCHEDULE, sampler=DEFAULT_SAMPLER, seed=0))
 
-def page_html(s: ServeSettings) -> str:
+def page_html(s: ServeSettings, samplers=GENERATE_SAMPLERS) -> str:
     "The web page with the settings of `s` filled in."
-    return PAGE.read_text(encoding='utf-8').replace('{{CONFIG}}', json.dumps(page_config(s)).replace('<', '\\u003c'))
+    return PAGE.read_text(encoding='utf-8').replace('{{CONFIG}}', json.dumps(page_config(s, samplers)).replace('<', '\\u003c'))
 
 # %% ../nbs/17_serve.ipynb #d3a4336b
 def _type(p: dict) -> str:
@@ -284,7 +286,7 @@ def docs_html(spec: dict) -> str:
 # %% ../nbs/17_serve.ipynb #741c00f2
 def add_page_routes(app: FastAPI):
     @app.get('/', response_class=HTMLResponse, include_in_schema=False)
-    async def page(): return page_html(app.state.settings)
+    async def page(): return page_html(app.state.settings, app.state.samplers)
     @app.get('/docs', response_class=HTMLResponse, include_in_schema=False)
     async def docs(): return docs_html(app.openapi())
 
@@ -298,9 +300,12 @@ def create_app(checkpoint=None, token: str | None = None, settings: ServeSetting
                               'except health needs the header "Authorization: Bearer <token>".')
     app.state.model, app.state.settings, app.state.gate = model, s, Gate(s.concurrency, s.queue_size)
     app.state.fingerprint, app.state.token = weights_fingerprint(model), token or None
+    fast = model_for('fast', None, device) if checkpoint is None else None     # the bundled student serves sampler 'fast'
+    app.state.models = {False: (model, app.state.fingerprint), True: (fast, fast and weights_fingerprint(fast))}
+    app.state.samplers = GENERATE_SAMPLERS if fast is not None else SAMPLERS
     app.state.checkpoint = ('bundled' if checkpoint is None else
                             'in-memory model' if isinstance(checkpoint, torch.nn.Module) else Path(checkpoint).name)
-    Req = request_model(s, model.text_encoder.max_words)
+    Req = request_model(s, model.text_encoder.max_words, app.state.samplers)
     add_error_handlers(app, list(Req.model_fields))
     app.add_middleware(Guard, token=app.state.token, max_body=s.max_body_bytes)
     add_generate_route(app, Req); add_health_route(app); add_page_routes(app)
