@@ -223,6 +223,7 @@ def denoising_states(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: 
                      checkpoint=None, amp: bool = True, device=None) -> list[torch.Tensor]:
     "`steps + 1` batches `(N,1,28,28)` in [0,1]: the starting noise and the state after every step of `generate(prompts, n, ...)`."
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
+    if sampler == 'fast': raise GenerationError("the denoising animation shows the steps of dpm, ddim or ddpm; sampler 'fast' (4 steps of the distilled student) has none to show")
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
     allp, states = [p for p in prompts for _ in range(n)], []
