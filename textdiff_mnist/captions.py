@@ -13,28 +13,38 @@ from .core import DIGIT_WORDS
 
 # %% auto #0
 __all__ = ['ATTRIBUTES', 'SYNONYMS', 'HELDOUT_SYNONYMS', 'TRAIN_TEMPLATES', 'HELDOUT_TEMPLATES', 'TRAIN_POSTFIXES',
-           'HELDOUT_POSTFIXES', 'STOPWORDS', 'caption', 'captions_for', 'ParsedPrompt', 'parse_prompt', 'NoDigitError',
-           'require_digit']
+           'HELDOUT_POSTFIXES', 'INTENSIFIERS', 'TRAIN_FRAMES', 'HELDOUT_FRAMES', 'STOPWORDS', 'FILLER',
+           'IGNORED_EXAMPLE', 'caption', 'captions_for', 'ParsedPrompt', 'parse_prompt', 'distractor_prompts',
+           'NoDigitError', 'require_digit', 'IgnoredWordsWarning', 'ignored_words']
 
 # %% ../nbs/03_captions.ipynb #b58358ba
 ATTRIBUTES = ('thickness', 'slant', 'width')   # the same order as in `attributes.ATTRIBUTES`
 
+# The style lexicon: for each attribute level, the words and short phrases people type (the first is the canonical word).
 SYNONYMS = {
-    'thickness': {0: ('thin', 'light', 'fine', 'thin-stroked'),
-                  1: ('medium-weight', 'regular-weight', 'normal-weight'),
-                  2: ('thick', 'bold', 'heavy', 'thick-stroked')},
-    'slant':     {0: ('leaning left', 'backslanted', 'tilted left', 'left-leaning'),
-                  1: ('upright', 'straight', 'vertical'),
-                  2: ('slanted right', 'italic', 'slanted', 'leaning right', 'right-leaning')},
-    'width':     {0: ('narrow', 'slim', 'condensed'),
-                  1: ('medium-width', 'regular-width', 'normal-width'),
-                  2: ('wide', 'broad', 'extended')},
+    'thickness': {0: ('thin', 'light', 'thin-stroked', 'skinny', 'hairline', 'delicate', 'faint', 'thin-lined',
+                      'lightweight', 'pencil-thin', 'wiry'),
+                  1: ('medium-weight', 'regular-weight', 'normal-weight', 'average-weight'),
+                  2: ('thick', 'bold', 'heavy', 'thick-stroked', 'fat', 'chunky', 'heavyweight', 'dark', 'inky',
+                      'thick-lined', 'boldface', 'beefy')},
+    'slant':     {0: ('leaning left', 'backslanted', 'tilted left', 'left-leaning', 'slanted left', 'sloping left',
+                      'reclining', 'tilted backward', 'leaning back', 'backward', 'backward-leaning', 'reverse italic'),
+                  1: ('upright', 'straight', 'vertical', 'standing straight', 'unslanted', 'straight up'),
+                  2: ('slanted right', 'italic', 'slanted', 'leaning right', 'right-leaning', 'tilted right',
+                      'sloping right', 'tilted forward', 'leaning forward', 'forward-leaning', 'tilted', 'leaning',
+                      'cursive', 'slanting', 'oblique')},
+    'width':     {0: ('narrow', 'slim', 'condensed', 'squeezed', 'compressed', 'cramped', 'compact', 'squished',
+                      'pinched', 'tall and narrow'),
+                  1: ('medium-width', 'regular-width', 'normal-width', 'average-width'),
+                  2: ('wide', 'broad', 'extended', 'stretched', 'expanded', 'wide-set', 'spread out', 'sprawling',
+                      'roomy')},
 }
 
+# Synonyms outside the lexicon, never in a training caption: they measure how far the encoder generalises.
 HELDOUT_SYNONYMS = {
-    'thickness': {0: ('skinny', 'hairline'), 1: ('average-weight',), 2: ('chunky', 'fat')},
-    'slant':     {0: ('sloping left', 'reclining'), 1: ('unslanted',), 2: ('tilted right', 'sloping right')},
-    'width':     {0: ('squeezed', 'compressed'), 1: ('average-width',), 2: ('stretched', 'expanded')},
+    'thickness': {0: ('wispy', 'spindly'), 1: ('middleweight',), 2: ('stout', 'hefty')},
+    'slant':     {0: ('canted left', 'tipped back'), 1: ('plumb',), 2: ('canted right', 'inclined')},
+    'width':     {0: ('scrunched', 'squashed'), 1: ('middle-width',), 2: ('spacious', 'splayed')},
 }
 
 # Templates: `{d}` the digit, `{art}` an article chosen to fit the next word ("a"/"an"),
@@ -53,8 +63,34 @@ HELDOUT_TEMPLATES = (
 TRAIN_POSTFIXES = (', {x}', ', drawn {x}', ', written {x}', ' that is {x}', ' ({x})')
 HELDOUT_POSTFIXES = (' that looks {x}', ', made {x}')
 
+# %% ../nbs/03_captions.ipynb #f0c74931
+INTENSIFIERS = ('very', 'really', 'slightly', 'a bit', 'a little', 'somewhat', 'extremely', 'quite', 'rather',
+                'super', 'kind of', 'too', 'pretty', 'extra')
+
+# `{}` is the caption; frames carry the near-digit words of v1's failures (for, to, too, won, ate, tree, free, none,
+# fine, often, tin, ten, heaven) before, after and around it.
+TRAIN_FRAMES = (
+    'could you draw {} for me?', 'can you make {}?', 'please draw {}', 'please write {}, thanks', 'give me {} too',
+    'I want {} too', 'I need {} as well', 'make me {}', 'draw me {} for free', '{} for me', '{} for me, please', '{} too',
+    '{} as well', '{} for free', '{} to go', 'I won {}', 'I won {} for free', 'none other than {}', '{}, none other',
+    '{} for my kid', '{} on a tree', 'a tree with {} on it', '{} for the form', '{} for ten cents', '{} in a tin',
+    '{} if that is fine', 'fine, {} then', 'as often as you can, {}', 'my dog ate {}', '{} that my dog ate',
+    'in heaven there is {}', '{} from heaven', 'to finish, {}', '{} to keep', 'ten out of ten for {}', 'now {}, please',
+    'just {}', 'okay, {} then', 'hey, {} for me', '{} for fun', '{} for a friend, thank you', 'I often draw {}',
+    'I ate {} for lunch', 'free: {}', 'to me, {} is best', '{}, too, for the tree',
+)
+HELDOUT_FRAMES = (
+    'once upon a time there was {}', 'before I forget, {}', 'someone asked for {}', 'my hero drew {}',
+    'at the fort I saw {}', '{} on a stone', '{} for someone', '{} by the phone', '{} at the fort',
+    '{}, even if it is late', '{} for several people', "{} on new year's eve", '{} for the tennis club',
+    'the tooth fairy left {}', '{}, all alone', 'forty winks, then {}', 'nein, I want {}', '{} from the ozone layer',
+    'my canine chewed {}', '{} on tiptoe', 'alone on a stone sat {}', 'on the phone they asked for {}',
+    '{} worth a fortune', 'even so, {}',
+)
+
 # %% ../nbs/03_captions.ipynb #83e7611b
 _K = 16        # uniforms consumed per caption
+_KX = 6        # and, when asked for, per caption's intensifiers and frame
 _P_MID = 0.15  # probability of mentioning a mid level
 _P_KEEP = 0.5  # probability of mentioning a low/high level
 
@@ -106,23 +142,39 @@ def _dress(s: str, u) -> str:
     return s
 
 # %% ../nbs/03_captions.ipynb #fbe73068
-def _build(label: int, levels, u, heldout: bool) -> str:
-    templates, syn, posts = ((HELDOUT_TEMPLATES, HELDOUT_SYNONYMS, HELDOUT_POSTFIXES) if heldout
-                             else (TRAIN_TEMPLATES, SYNONYMS, TRAIN_POSTFIXES))
-    d = DIGIT_WORDS[label] if u[1] < 0.5 else str(label)
-    return _dress(_fill(_pick(templates, u[0]), _style_words(levels, u, syn), d, u, posts), u)
+_NO_EXTRAS = (1.0,) * _KX
 
-def caption(label: int, levels, rng: np.random.Generator, heldout: bool = False) -> str:
+def _intensify(words, v, p: float) -> list[str]:
+    "Put an intensifier (one per caption, `v[4]`) before each style word with probability `p` (`v[1:4]`)."
+    return [f"{_pick(INTENSIFIERS, v[4])} {w}" if v[1 + j] < p else w for j, w in enumerate(words)]
+
+def _frame(s: str, t: str, v, p: float, frames) -> str:
+    "Caption `s` (from template `t`) wrapped in a frame with probability `p` (`v[0]`, frame `v[5]`); not if `t` is a request itself."
+    if v[0] >= p or t.split()[0] in ('draw', 'write', 'generate'): return s
+    return _pick(frames, v[5]).replace('{}', s)
+
+# %% ../nbs/03_captions.ipynb #54582333
+def _build(label: int, levels, u, heldout: bool, v=_NO_EXTRAS, filler: float = 0.0, intensity: float = 0.0) -> str:
+    templates, syn, posts, frames = ((HELDOUT_TEMPLATES, HELDOUT_SYNONYMS, HELDOUT_POSTFIXES, HELDOUT_FRAMES) if heldout
+                                     else (TRAIN_TEMPLATES, SYNONYMS, TRAIN_POSTFIXES, TRAIN_FRAMES))
+    t, d = _pick(templates, u[0]), DIGIT_WORDS[label] if u[1] < 0.5 else str(label)
+    words = _intensify(_style_words(levels, u, syn), v, intensity)
+    return _dress(_frame(_fill(t, words, d, u, posts), t, v, filler, frames), u)
+
+def caption(label: int, levels, rng: np.random.Generator, heldout: bool = False, filler: float = 0.0, intensity: float = 0.0) -> str:
     "A random caption for digit `label` with attribute `levels` (3 entries in {0,1,2} or None, or None); held-out phrasing if `heldout`."
-    return _build(int(label), levels, rng.random(_K).tolist(), heldout)
+    u = rng.random(_K).tolist()
+    v = rng.random(_KX).tolist() if filler or intensity else _NO_EXTRAS
+    return _build(int(label), levels, u, heldout, v, filler, intensity)
 
-def captions_for(labels, levels=None, seed: int = 0, heldout: bool = False) -> list[str]:
-    "Captions for arrays `labels` `(N,)` and `levels` `(N,3)` (or None), deterministic given `seed`."
+def captions_for(labels, levels=None, seed: int = 0, heldout: bool = False, filler: float = 0.0, intensity: float = 0.0) -> list[str]:
+    "Captions for arrays `labels` `(N,)` and `levels` `(N,3)` (or None), deterministic given `seed`; see `caption`."
     labels = np.asarray(labels).tolist()
-    U = np.random.default_rng(seed).random((len(labels), _K)).tolist()
-    if levels is None: return [_build(l, None, u, heldout) for l, u in zip(labels, U)]
-    levels = levels.tolist() if hasattr(levels, 'tolist') else list(levels)
-    return [_build(l, lv, u, heldout) for l, lv, u in zip(labels, levels, U)]
+    rng = np.random.default_rng(seed)
+    U = rng.random((len(labels), _K)).tolist()
+    V = rng.random((len(labels), _KX)).tolist() if filler or intensity else [_NO_EXTRAS] * len(labels)
+    levels = [None] * len(labels) if levels is None else levels.tolist() if hasattr(levels, 'tolist') else list(levels)
+    return [_build(l, lv, u, heldout, v, filler, intensity) for l, lv, u, v in zip(labels, levels, U, V)]
 
 # %% ../nbs/03_captions.ipynb #21de9187
 STOPWORDS = frozenset('''
@@ -215,6 +267,16 @@ def parse_prompt(text) -> ParsedPrompt:
     levels = tuple(next(iter(s)) if len(s) == 1 else None for s in seen)
     return ParsedPrompt(digits[0] if len(digits) == 1 else None, levels, tuple(digits))
 
+# %% ../nbs/03_captions.ipynb #3ec88b20
+def distractor_prompts(heldout: bool = True) -> tuple[list[str], list[int]]:
+    "Each frame (held-out by default) around 'a <digit>' for every digit, word or numeral alternating: prompts and their digits."
+    prompts, digits = [], []
+    for k, f in enumerate(HELDOUT_FRAMES if heldout else TRAIN_FRAMES):
+        for d in range(10):
+            w = DIGIT_WORDS[d] if (d + k) % 2 else str(d)
+            prompts.append(f.replace('{}', f'{_article(w)} {w}')); digits.append(d)
+    return prompts, digits
+
 # %% ../nbs/03_captions.ipynb #ff97cb91
 class NoDigitError(ValueError):
     "The prompt does not name exactly one digit 0-9."
@@ -230,3 +292,36 @@ def require_digit(text) -> ParsedPrompt:
     if p.digit is None:
         raise NoDigitError(f"No digit found in the prompt {text!r}: {hint}.")
     return p
+
+# %% ../nbs/03_captions.ipynb #f8cb1d44
+FILLER = frozenset('''
+a an the i me my mine you your we us our it its this that these those he she they them his her their
+is are be been was were am do does did can could would will should shall may might must let lets
+please pls plz kindly thanks thank thx just also and or but so then now again here there with without of in on at by
+from to for as like into onto about some any another same other than more less not no yes ok okay hey hi hello
+how what which who whose want wanted need needed love like would get give show make draw drawn write written sketch
+generate create render paint produce print see have has had got look looks looking made styled style way shape
+something thing one's digit digits number numbers numeral figure character glyph symbol image picture photo drawing
+handwritten handwriting hand mnist ink pen pencil stroke strokes font sample example version
+'''.split())
+IGNORED_EXAMPLE = "a fluffy 7"
+
+class IgnoredWordsWarning(UserWarning):
+    "A prompt contains words the model does not understand (they are ignored; the images are unchanged)."
+
+# %% ../nbs/03_captions.ipynb #ac932c4a
+def _understood_words() -> frozenset:
+    frames = {w for f in TRAIN_FRAMES + HELDOUT_FRAMES for w in _tokens(f)}
+    return FILLER | _KNOWN | STOPWORDS | frames | {w for i in INTENSIFIERS for w in _tokens(i)} | set(_WORD2DIGIT)
+
+_UNDERSTOOD = _understood_words()
+_TYPO_TARGETS = tuple(w for w in _UNDERSTOOD if len(w) >= 4)
+
+def _understood(tok: str) -> bool:
+    if len(tok) < 2 or tok.isdigit() or tok in _UNDERSTOOD or _digit_of(tok) is not None: return True
+    return len(tok) >= 4 and any(_damerau1(tok, w) for w in _TYPO_TARGETS)
+
+def ignored_words(text) -> tuple[str, ...]:
+    "The words of `text` that name neither the digit nor a known style and are not filler (lower-cased, in order, once each)."
+    toks = [t for t in _tokens(text) if not _understood(t)] if isinstance(text, str) else []
+    return tuple(dict.fromkeys(toks))
