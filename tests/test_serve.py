@@ -91,3 +91,18 @@ def test_load_test_smoke(server):
     r = load_test(server, clients=2, seconds=1.0, request=dict(prompt='7', n=2, steps=4, format='json'))
     assert r['ok'] >= 2 and r['statuses'] == {'200': r['ok']} and r['errors'] == 0, r
     assert r['distinct_ok_bodies'] == 1 and r['p50_ms'] <= r['p95_ms'] <= r['p99_ms']
+
+def _post_full(url, body):
+    req = urllib.request.Request(url + '/v1/generate', json.dumps(body).encode(), {'Content-Type': 'application/json'})
+    with urllib.request.urlopen(req) as r: return r.status, r.headers, r.read()
+
+def test_ignored_words_in_the_answer(server):
+    # words the model does not understand: the images are made, and the answer names the words (header and JSON)
+    status, headers, body = _post_full(server, dict(prompt='a fluffy 7', n=2, steps=2))
+    assert (status, headers['Content-Type'], headers['X-Ignored-Words']) == (200, 'image/png', 'fluffy'), headers
+    assert body[:8] == b'\x89PNG\r\n\x1a\n'
+    status, headers, body = _post_full(server, dict(prompts=['a fluffy 7', 'please draw a 3 for me'], steps=2, format='json'))
+    j = json.loads(body)
+    assert (headers['X-Ignored-Words'], j['ignored'], [im['ignored'] for im in j['images']]) == ('fluffy', ['fluffy'], [['fluffy'], []])
+    status, headers, body = _post_full(server, dict(prompt='a thick slanted 4', steps=2))
+    assert status == 200 and headers['X-Ignored-Words'] is None

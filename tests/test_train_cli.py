@@ -47,3 +47,12 @@ def test_corrupt_checkpoint_cli(tmp_path):
                          capture_output=True, text=True)
     assert res.returncode == 2 and 'bad.pt' in res.stderr and 'Traceback' not in res.stderr
     assert not (tmp_path/'o.png').exists()
+
+def test_generate_says_ignored_words(tmp_path):
+    # a word the model does not understand: exit 0, the file written, one line on stderr naming it (no Python warning text)
+    out = tmp_path/'fluffy.png'
+    res = subprocess.run([CLI, 'generate', 'a fluffy 7', '--steps', '2', '--out', str(out)], capture_output=True, text=True,
+                         env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    assert res.returncode == 0, res.stderr
+    assert out.exists() and 'wrote 1 images' in res.stdout, res.stdout
+    assert res.stderr == "textdiff-mnist: ignored: 'fluffy' (in 'a fluffy 7')\n", res.stderr

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/cli.html.md"""
 
 # %% ../nbs/13_cli.ipynb #5479429b
 from __future__ import annotations
-import argparse, json, os, sys
+import argparse, json, os, sys, warnings
 from pathlib import Path
 
 # %% auto #0
@@ -82,9 +82,21 @@ def one_command(add):
     "A parser holding just the subcommand that `add` declares (for the checks below)."
     p = OneLineParser(prog='textdiff-mnist'); add(p.add_subparsers(dest='cmd', required=True)); return p
 
+# %% ../nbs/13_cli.ipynb #ac2c94ad
+def _say_ignored(prompts):
+    "One line on stderr naming the words of `prompts` the parser did not understand; nothing when all were."
+    from textdiff_mnist.generation import ignored_note
+    if note := ignored_note(prompts): print(f"textdiff-mnist: {note}", file=sys.stderr)
+
+def _quiet_generate(*args, **kw):
+    "`generate`, without its `IgnoredWordsWarning` (`_say_ignored` says the same in one line)."
+    from textdiff_mnist.generation import generate, IgnoredWordsWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', IgnoredWordsWarning); return generate(*args, **kw)
+
 # %% ../nbs/13_cli.ipynb #3c334b35
 def cmd_generate(a):
-    from textdiff_mnist.generation import generate, save_samples, validate_request, check_output_path, model_for, make_recipe
+    from textdiff_mnist.generation import save_samples, validate_request, check_output_path, model_for, make_recipe
     try: check_output_path(a.out)
     except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
     if getattr(a, 'gif', None): _check_gif(a.gif)
@@ -93,7 +105,8 @@ def cmd_generate(a):
     prompts = validate_request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)
     model = model_for(a.sampler, a.checkpoint, a.device)
     kw = dict(n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler, seed=a.seed, guidance_schedule=a.guidance_schedule)
-    imgs = generate(prompts, checkpoint=model, progress=a.progress, amp=not a.no_amp, **kw)
+    _say_ignored(prompts)
+    imgs = _quiet_generate(prompts, checkpoint=model, progress=a.progress, amp=not a.no_amp, **kw)
     save_samples(imgs, prompts, a.out, n=a.n, recipe=make_recipe(prompts, checkpoint=model, **kw))
     if getattr(a, 'gif', None): _write_denoising_gif(a, prompts, model, kw)
     print(f"wrote {len(imgs)} images to {a.out} (textdiff-mnist recipe {a.out} shows how they were made)")
@@ -264,6 +277,7 @@ def cmd_restyle(a):
               guidance_schedule=a.guidance_schedule)
     model = get_model(a.checkpoint, a.device)
     recipe = restyle_recipe(a.input, a.prompt, checkpoint=model, **kw)      # reads and checks the input and the settings
+    _say_ignored(a.prompt)
     imgs = restyle(a.input, a.prompt, checkpoint=model, amp=not a.no_amp, **kw)
     save_samples(imgs, [a.prompt] * len(imgs), a.out, recipe=recipe)
     print(f"wrote {len(imgs)} restyled images to {a.out}")
@@ -289,6 +303,7 @@ def cmd_interpolate(a):
               guidance_schedule=a.guidance_schedule)
     model = get_model(a.checkpoint, a.device)
     recipe = interpolate_recipe(a.prompt_a, a.prompt_b, checkpoint=model, **kw)
+    _say_ignored([a.prompt_a, a.prompt_b])
     imgs = interpolate(a.prompt_a, a.prompt_b, checkpoint=model, amp=not a.no_amp, **kw)
     if Path(a.out).suffix.lower() == '.gif': save_gif([f[None] for f in imgs], a.out, scale=4, ms=250, recipe=recipe)
     else: save_samples(imgs, recipe['prompts'], a.out, recipe=recipe)

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/generate.html.md"""
 
 # %% ../nbs/12_generate.ipynb #dbe54ff0
 from __future__ import annotations
-import json, math, zlib
+import json, math, warnings, zlib
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -15,7 +15,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from . import __version__
 from .core import image_grid, to_uint8, weights_dir, atomic_write
-from .captions import require_digit, NoDigitError
+from .captions import require_digit, NoDigitError, ignored_words, IgnoredWordsWarning
 from .text_encoder import MAX_WORDS, prompt_words
 from .samplers import sample, SAMPLERS, GUIDANCE_SCHEDULES
 from .unet import resolve_device, DeviceError
@@ -26,8 +26,9 @@ from .fast import fast_weights, fast_card
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',
            'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'GENERATE_SAMPLERS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS',
            'GenerationError', 'bundled_weights', 'check_device', 'get_model', 'model_for', 'sampler_call',
-           'check_prompt_length', 'validate_request', 'expand_prompts', 'image_seed', 'image_seeds', 'generate',
-           'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe', 'regenerate']
+           'check_prompt_length', 'validate_request', 'ignored_note', 'expand_prompts', 'image_seed', 'image_seeds',
+           'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe',
+           'regenerate']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.1, 'ramp'
@@ -123,6 +124,13 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
     _check_int('seed', seed, 0, 2**63 - 1)
     return prompts
 
+# %% ../nbs/12_generate.ipynb #1573c1cb
+def ignored_note(prompts) -> str:
+    "One line naming the words of each prompt that the parser did not understand, e.g. \"ignored: 'fluffy' (in 'a fluffy 7')\"; '' if none."
+    prompts = [prompts] if isinstance(prompts, str) else prompts
+    parts = [f"{', '.join(map(repr, w))} (in {p!r})" for p in dict.fromkeys(prompts) if (w := ignored_words(p))]
+    return 'ignored: ' + '; '.join(parts) if parts else ''
+
 # %% ../nbs/12_generate.ipynb #6e4f7674
 def expand_prompts(prompts, n: int = 1) -> list[str]:
     "The prompt of every image `generate(prompts, n)` returns, in order."
@@ -149,6 +157,7 @@ def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = 
     prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
     model = model_for(sampler, checkpoint, device)
     for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
+    if note := ignored_note(prompts): warnings.warn(IgnoredWordsWarning(note), stacklevel=2)   # drawn all the same
     allp, seeds = expand_prompts(prompts, n), image_seeds(prompts, n, seed)
     chunks = range(0, len(allp), batch_size); out = []
     for ci, i in enumerate(chunks):

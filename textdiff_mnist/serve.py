@@ -7,12 +7,13 @@ Docs: https://textdiff.github.io/textdiff-mnist/serve.html.md"""
 # %% auto #0
 __all__ = ['TOKEN_ENV', 'EXAMPLE_PROMPTS', 'PAGE', 'LOAD_REQUEST', 'ServeSettings', 'GenerateBody', 'request_model',
            'error_response', 'add_error_handlers', 'Guard', 'Gate', 'TimeLimitExceeded', 'generate_until', 'png_bytes',
-           'recipe', 'grid_png', 'render', 'add_generate_route', 'add_health_route', 'page_config', 'page_html',
-           'docs_html', 'add_page_routes', 'create_app', 'exposure_warning', 'run_server', 'free_port', 'peak_rss_mib',
-           'load_test', 'start_server', 'stop_server', 'load_benchmark', 'screenshot', 'serve_parser', 'main']
+           'recipe', 'grid_png', 'ignored_in', 'render', 'ignored_header', 'add_generate_route', 'add_health_route',
+           'page_config', 'page_html', 'docs_html', 'add_page_routes', 'create_app', 'exposure_warning', 'run_server',
+           'free_port', 'peak_rss_mib', 'load_test', 'start_server', 'stop_server', 'load_benchmark', 'screenshot',
+           'serve_parser', 'main']
 
 # %% ../nbs/17_serve.ipynb #ce46d876
-import argparse, base64, hashlib, hmac, html, http.client, io, ipaddress, json, os, socket, subprocess, sys, threading, time
+import argparse, base64, hashlib, hmac, html, http.client, io, ipaddress, json, os, socket, subprocess, sys, threading, time, warnings
 import urllib.parse, urllib.request
 from collections import Counter
 from dataclasses import dataclass, fields
@@ -29,7 +30,7 @@ from PIL.PngImagePlugin import PngInfo
 from .generation import (GENERATE_SAMPLERS, model_for, generate, validate_request, check_prompt_length, GenerationError, labelled_grid, to_pil,
                                        expand_prompts, image_seeds, get_model, check_device, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES)
-from .captions import require_digit
+from .captions import require_digit, ignored_words, IgnoredWordsWarning
 from .checkpoint import weights_fingerprint
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES
 
@@ -195,14 +196,21 @@ def grid_png(images, args: dict, fingerprint: str) -> bytes:
     info.add_text(RECIPE_KEY, json.dumps(recipe(args, fingerprint)), zip=True)
     return png_bytes(labelled_grid(images, args['prompts'], args['n']), info)
 
+# %% ../nbs/17_serve.ipynb #ae4bfbc2
+def ignored_in(prompts) -> list[str]:
+    "The words of `prompts` that the parser did not understand (chapter 3's `ignored_words`), each once, in order."
+    return list(dict.fromkeys(w for p in prompts for w in ignored_words(p)))
+
 # %% ../nbs/17_serve.ipynb #703d5846
 def render(images, args: dict, fmt: str, fingerprint: str) -> tuple[bytes, str]:
     "The body and media type of the answer for `images = generate(**args)`."
     b64, grid = lambda b: base64.b64encode(b).decode(), grid_png(images, args, fingerprint)
     if fmt == 'png': return grid, 'image/png'
     prompts, seeds = expand_prompts(args['prompts'], args['n']), image_seeds(args['prompts'], args['n'], args['seed'])
-    items = [dict(prompt=p, digit=require_digit(p).digit, seed=s, png=b64(png_bytes(im))) for p, s, im in zip(prompts, seeds, to_pil(images))]
-    body = dict(images=items, grid=b64(grid), settings=args, weights=fingerprint, version=textdiff_mnist.__version__)
+    items = [dict(prompt=p, digit=require_digit(p).digit, seed=s, ignored=list(ignored_words(p)), png=b64(png_bytes(im)))
+             for p, s, im in zip(prompts, seeds, to_pil(images))]
+    body = dict(images=items, grid=b64(grid), settings=args, ignored=ignored_in(args['prompts']), weights=fingerprint,
+                version=textdiff_mnist.__version__)
     return json.dumps(body).encode(), 'application/json'
 
 # %% ../nbs/17_serve.ipynb #d7c35792
@@ -211,6 +219,12 @@ _RESPONSES = {200: dict(content={'image/png': {}, 'application/json': {}}, descr
               422: dict(description='bad input: `error` says what was wrong and what is accepted'),
               503: dict(description='the queue is full: retry after `Retry-After` seconds'),
               504: dict(description='the request took longer than the per-request time limit')}
+
+# %% ../nbs/17_serve.ipynb #1c734022
+def ignored_header(prompts) -> dict:
+    "`{'X-Ignored-Words': 'fluffy, sparkly'}` for the words of `prompts` not understood; `{}` when all were."
+    words = ignored_in(prompts)
+    return {'X-Ignored-Words': ', '.join(urllib.parse.quote(w, safe='') for w in words)} if words else {}
 
 # %% ../nbs/17_serve.ipynb #79c42e4b
 def add_generate_route(app: FastAPI, Req):
@@ -230,7 +244,8 @@ def add_generate_route(app: FastAPI, Req):
                                      'ask for fewer images or steps, or retry later') from None
         except GenerationError as e: raise HTTPException(422, str(e)) from None      # not expected: the request was validated
         finally: gate.leave()
-        return Response(body, media_type=media, headers={'X-Generation-Seconds': f'{time.monotonic() - t0:.3f}'})
+        return Response(body, media_type=media, headers={'X-Generation-Seconds': f'{time.monotonic() - t0:.3f}',
+                                                         **ignored_header(req.all_prompts)})
 
 # %% ../nbs/17_serve.ipynb #34f324c3
 def add_health_route(app: FastAPI):
@@ -326,6 +341,7 @@ def run_server(host: str = '127.0.0.1', port: int = 8000, checkpoint=None, token
                settings: ServeSettings | None = None, log_level: str = 'info', device=None):
     "Serve the API and the page on `host:port` until interrupted (token: `token`, else $TEXTDIFF_MNIST_TOKEN)."
     token = token or os.environ.get(TOKEN_ENV) or None
+    warnings.filterwarnings('ignore', category=IgnoredWordsWarning)     # the client is told (X-Ignored-Words), not the log
     if (w := exposure_warning(host, token)): print(w, file=sys.stderr, flush=True)
     app = create_app(checkpoint, token, settings, device)
     print(f"textdiff-mnist {textdiff_mnist.__version__}: serving on http://{host}:{port}/ (API reference: /docs)", file=sys.stderr, flush=True)

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/ui.html.md"""
 
 # %% ../nbs/16_ui.ipynb #b987a1a9
 from __future__ import annotations
-import html, io, random, time
+import html, io, random, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from .generation import (generate, validate_request, labelled_grid, save_samples
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample
 from .generation import GENERATE_SAMPLERS, model_for, sampler_call
 from .checkpoint import CheckpointError
-from .generation import check_device
+from .generation import check_device, ignored_note, IgnoredWordsWarning
 from .unet import available_devices
 
 # %% auto #0
@@ -69,6 +69,7 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
         progress=W.IntProgress(value=0, min=0, max=steps, description='', layout=W.Layout(width='100%')),
         status=W.HTML(value='Type a description naming a digit, then click <b>Generate</b>.'),
         image=W.Image(format='png', layout=W.Layout(align_self='flex-start')),   # natural size, not stretched
+        ignored=W.HTML(value=''),                                   # under the grid: words not understood
         strip=W.Image(format='png', layout=W.Layout(align_self='flex-start', display='none')),
         save_path=W.Text(value=save_path, description='Save to', placeholder='grid.png or samples.npz', style=st,
                          layout=W.Layout(width='420px')),
@@ -99,7 +100,7 @@ class GeneratorUI:
             W.HBox([W.Label('Examples:'), *self.examples], layout=W.Layout(flex_flow='row wrap')),
             W.HBox([self.n, self.sampler]), W.HBox([self.steps, self.guidance, self.schedule]),
             W.HBox([self.seed, self.random_seed, self.denoise]),
-            W.HBox([self.checkpoint, self.device]), self.progress, self.status, self.image, self.strip,
+            W.HBox([self.checkpoint, self.device]), self.progress, self.status, self.image, self.ignored, self.strip,
             W.HBox([self.save_path, self.save_button, self.gif_button])])
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
@@ -148,7 +149,9 @@ def _generate(self: GeneratorUI):
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
         kw = {k: req[k] for k in ('n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')}
-        images = generate(req['prompt'], checkpoint=model, callback=self._on_step, **kw)
+        with warnings.catch_warnings():                   # said in `ui.ignored` instead of the kernel's stderr
+            warnings.simplefilter('ignore', IgnoredWordsWarning)
+            images = generate(req['prompt'], checkpoint=model, callback=self._on_step, **kw)
         grid = png_bytes(labelled_grid(images, [req['prompt']] * len(images), scale=self.scale))
         strip = self._strip(model, req) if self.denoise.value else None
         t2 = time.perf_counter()
@@ -158,6 +161,7 @@ def _generate(self: GeneratorUI):
         msg = str(e) if isinstance(e, (GenerationError, CheckpointError)) else f'generation failed: {type(e).__name__}: {e}'
         return self._set_status(msg, error=True)
     self.image.value, self.images, self.request, self.recipe = grid, images, req, recipe
+    self.ignored.value = _esc(ignored_note(req['prompt']))
     self.strip.layout.display = None if strip else 'none'
     if strip: self.strip.value = strip
     self.progress.bar_style = 'success'
