@@ -156,7 +156,7 @@ def _add_demo(sub):
 def cmd_train(a):
     "The `train` subcommand; under `torchrun --nproc-per-node N` each process is one rank of a DistributedDataParallel run."
     import torch
-    from textdiff_mnist.train import train, TrainConfig, TrainingData
+    from textdiff_mnist.train import train, train_recipe, TrainConfig, TrainingData
     from textdiff_mnist.unet import resolve_device
     cfg = TrainConfig(**{k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                          subset=a.subset, max_steps=a.max_steps, sample_every=a.sample_every,
@@ -166,6 +166,12 @@ def cmd_train(a):
     world = int(os.environ.get('WORLD_SIZE', 1))
     if cfg.batch_size % world: raise CLIError(f"--batch-size {cfg.batch_size} does not split evenly over {world} torchrun processes")
     if a.threads: torch.set_num_threads(a.threads)
+    if a.recipe:
+        mixed = [o for o in ('epochs', 'batch_size', 'lr', 'seed', 'subset', 'max_steps', 'model_size') if getattr(a, o) is not None] + (['tiny'] if a.tiny else [])
+        if mixed: raise CLIError(f"--recipe {a.recipe} fixes the whole run: drop --{mixed[0].replace('_', '-')}")
+        w = train_recipe(a.recipe, a.out, device=a.device, progress=not a.no_progress, amp=not a.no_amp, workers=a.workers)
+        if w is not None: print(f"recipe {a.recipe} done; weights with their model card: {w}")
+        return
     ck = train(a.out, TrainingData.mnist(a.data_dir), 'tiny' if a.tiny else a.model_size, cfg, resume=not a.no_resume,
                progress=not a.no_progress, device=a.device, amp=not a.no_amp, workers=a.workers)
     if int(os.environ.get('RANK', 0)) == 0: print(f"trained to step {ck['step']}; checkpoint {Path(a.out)/'last.pt'}")
@@ -174,6 +180,7 @@ def cmd_train(a):
 def _add_train(sub):
     t = sub.add_parser('train', help='train a model, or resume the checkpoint in --out')
     t.add_argument('--out', default='runs/main', help='run directory (checkpoint, sample grids, curves)')
+    t.add_argument('--recipe', choices=('v2',), default=None, help="a named run: 'v2' reproduces the bundled weights (exported to OUT/textdiff_mnist.pt)")
     t.add_argument('--epochs', type=_positive_int); t.add_argument('--batch-size', type=_positive_int)
     t.add_argument('--lr', type=_number); t.add_argument('--seed', type=_non_negative_int)
     t.add_argument('--subset', type=_positive_int, help='train on the first N images only')

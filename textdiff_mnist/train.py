@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/train.html.md"""
 
 # %% ../nbs/11_train.ipynb #f6c9db36
 from __future__ import annotations
-import copy, math, os, time, zlib
+import copy, math, os, platform, time, zlib
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -24,16 +24,18 @@ from .text_encoder import add_typo, TextEncoder
 from .unet import (DiffusionModel, UNetConfig, DeviceError, model_config as sized_config, resolve_device,
                                  schedule_on, amp_context)
 from .samplers import style_grid
-from .checkpoint import CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint, plot_history
+from .checkpoint import (CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint, plot_history,
+                                       load_model, export_weights, weights_fingerprint)
 
 # %% auto #0
-__all__ = ['TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'make_batch', 'Tokenizer', 'step_batch', 'EpochBatches',
-           'epoch_loader', 'Denoiser', 'TrainState', 'save_epoch_figures', 'start_state', 'init_distributed', 'train']
+__all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'make_batch', 'Tokenizer',
+           'step_batch', 'EpochBatches', 'epoch_loader', 'init_path', 'Denoiser', 'TrainState', 'save_epoch_figures',
+           'start_state', 'init_distributed', 'train', 'Recipe', 'machine_line', 'recipe_card', 'train_recipe']
 
 # %% ../nbs/11_train.ipynb #5e88db35
 @dataclass
 class TrainConfig:
-    "The training recipe; the defaults are the bundled model's."
+    "How to train: optimiser, schedule, captions, and optionally the weights to start from (see `RECIPES` for the bundled model's)."
     epochs: int = 13
     batch_size: int = 128
     lr: float = 2e-3
@@ -44,6 +46,9 @@ class TrainConfig:
     ema_decay: float = 0.999
     cond_dropout: float = 0.1        # fraction of empty prompts (for guidance)
     typo_prob: float = 0.1           # fraction of captions with a one-letter typo
+    filler: float = 0.3              # fraction of captions wrapped in a request frame (chapter 3: 'could you draw ... for me?')
+    intensity: float = 0.2           # fraction of style words with an intensifier ('very thick')
+    init: str | None = None          # start from these weights ('v1': the first bundled model, or a path); None: from scratch
     seed: int = 0
     subset: int | None = None        # train on the first n images only (tests, quick runs)
     max_steps: int | None = None     # stop after this many steps in total (a planned interrupt)
@@ -81,7 +86,7 @@ def make_captions(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: i
     "Captions for the images `idx` at training step `step`: fresh phrasing, some typos, some empty (null) prompts."
     from textdiff_mnist.captions import captions_for
     seed = _step_seed(cfg.seed, step)
-    caps = captions_for(data.labels[idx], data.levels[idx], seed=seed)
+    caps = captions_for(data.labels[idx], data.levels[idx], seed=seed, filler=cfg.filler, intensity=cfg.intensity)
     rng = np.random.default_rng(seed)
     u = rng.random((len(caps), 2))
     return ['' if u[i, 0] < cfg.cond_dropout else add_typo(c, rng) if u[i, 1] < cfg.typo_prob else c
@@ -139,6 +144,15 @@ def _batch_metrics(sched, x0, noise, t, v_pred):
     cos = F.cosine_similarity(v_to_eps(sched, xt, v_pred, t).flatten(1), noise.flatten(1), dim=1).mean()
     return psnr.item(), cos.item()
 
+# %% ../nbs/11_train.ipynb #5dcea726
+V1_WEIGHTS = Path(__file__).resolve().parents[1]/'weights'/'textdiff_mnist_v1.pt' if '__file__' in globals() else Path('../weights/textdiff_mnist_v1.pt')
+
+def init_path(init: str) -> Path:
+    "The weights file a run starts from: 'v1' (kept in the repository's `weights/`, not in the package) or a path."
+    p = V1_WEIGHTS if init == 'v1' else Path(init)
+    if not p.exists(): raise CheckpointError(f"the starting weights {p} do not exist" + (" (they live in a clone of the repository)" if init == 'v1' else ''))
+    return p
+
 # %% ../nbs/11_train.ipynb #ea914fff
 def _zero_sums() -> dict: return dict(loss=0., psnr=0., cos=0., n=0, seconds=0.)
 
@@ -167,9 +181,11 @@ class TrainState:
 
     @classmethod
     def fresh(cls, model_config: dict, config: TrainConfig, device='cpu', amp: bool = True) -> TrainState:
-        "Step 0: weights initialised from `config.seed` (on the CPU, then moved to `device`), EMA = weights, a new AdamW."
+        "Step 0: weights initialised from `config.seed` or loaded from `config.init` (on the CPU, then moved to `device`), EMA = weights, a new AdamW."
         torch.manual_seed(config.seed)
-        model = DiffusionModel.from_config(model_config).to(device)
+        model = DiffusionModel.from_config(model_config)
+        if config.init: model.load_state_dict(load_model(init_path(config.init)).state_dict())
+        model = model.to(device)
         ema = copy.deepcopy(model).eval().requires_grad_(False)
         opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         return cls(model_config, config, model, ema, opt, device=torch.device(device), amp=amp)
@@ -312,3 +328,43 @@ def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | 
             tick = time.perf_counter()
     if world > 1: dist.barrier()              # rank 0's last checkpoint is written before anyone reads it
     return read_checkpoint(ckpt_path)
+
+# %% ../nbs/11_train.ipynb #31f9e08b
+@dataclass
+class Recipe:
+    "A named, complete training run: model size, `TrainConfig` (its `init` the starting weights), and a sentence for the model card."
+    model_size: str
+    config: TrainConfig
+    note: str
+
+RECIPES = {'v2': Recipe('default', TrainConfig(epochs=5, lr=5e-4, warmup_steps=200, init='v1'),
+                        "v2 fine-tunes v1 (weights/textdiff_mnist_v1.pt, git tag v1) for 5 epochs on the v2 captions "
+                        "(style lexicon, intensifiers, request frames with near-digit words) with one warm-up + cosine schedule.")}
+
+# %% ../nbs/11_train.ipynb #43e5a300
+def machine_line(device) -> str:
+    "Where a run ran: architecture, cores, torch threads, device, torch version."
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, device {device}; torch {torch.__version__}"
+
+def recipe_card(name: str, ck: dict, command: str, device) -> dict:
+    "The model card of a finished recipe run: version, command, configs, epoch times, machine, starting weights."
+    r, h = RECIPES[name], ck['history']
+    card = dict(name=f'textdiff-mnist {name}', version=name, recipe=name, command=command, note=r.note,
+                model_config=ck['model_config'], train_config=ck['train_config'], epochs=len(h), steps=ck['step'],
+                epoch_minutes=[round(e['seconds'] / 60, 2) for e in h], train_minutes=round(sum(e['seconds'] for e in h) / 60, 1),
+                machine=machine_line(device), date=time.strftime('%Y-%m-%d'))
+    if r.config.init: card['init'] = dict(weights=str(r.config.init), fingerprint=weights_fingerprint(load_model(init_path(r.config.init))))
+    return card
+
+# %% ../nbs/11_train.ipynb #420525b1
+def train_recipe(name: str, out_dir, device='auto', progress: bool = True, log=print, amp: bool = True, workers=None):
+    "Run recipe `name` into `out_dir` (resuming), then export its weights and card to `out_dir/textdiff_mnist.pt` (returned; None on ranks > 0)."
+    if name not in RECIPES: raise ValueError(f"unknown recipe {name!r}: choose from {', '.join(RECIPES)}")
+    r, out_dir = RECIPES[name], Path(out_dir)
+    ck = train(out_dir, model_config=r.model_size, config=r.config, progress=progress, log=log, device=device, amp=amp, workers=workers)
+    if int(os.environ.get('RANK', 0)): return None
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    cmd = (f"torchrun --nproc-per-node {world} $(which textdiff-mnist) " if world > 1 else "textdiff-mnist ") + f"train --recipe {name} --out {out_dir}"
+    card = recipe_card(name, ck, cmd, resolve_device(device))
+    export_weights(out_dir/'last.pt', out_dir/'textdiff_mnist.pt', card=card)
+    return out_dir/'textdiff_mnist.pt'
