@@ -15,7 +15,7 @@ from .core import DIGIT_WORDS
 __all__ = ['ATTRIBUTES', 'SYNONYMS', 'HELDOUT_SYNONYMS', 'TRAIN_TEMPLATES', 'HELDOUT_TEMPLATES', 'TRAIN_POSTFIXES',
            'HELDOUT_POSTFIXES', 'INTENSIFIERS', 'TRAIN_FRAMES', 'HELDOUT_FRAMES', 'STOPWORDS', 'FILLER',
            'IGNORED_EXAMPLE', 'caption', 'captions_for', 'ParsedPrompt', 'parse_prompt', 'distractor_prompts',
-           'NoDigitError', 'require_digit', 'IgnoredWordsWarning', 'ignored_words']
+           'NoDigitError', 'require_digit', 'IgnoredWordsWarning', 'ignored_words', 'canonical_prompt']
 
 # %% ../nbs/03_captions.ipynb #b58358ba
 ATTRIBUTES = ('thickness', 'slant', 'width')   # the same order as in `attributes.ATTRIBUTES`
@@ -325,3 +325,25 @@ def ignored_words(text) -> tuple[str, ...]:
     "The words of `text` that name neither the digit nor a known style and are not filler (lower-cased, in order, once each)."
     toks = [t for t in _tokens(text) if not _understood(t)] if isinstance(text, str) else []
     return tuple(dict.fromkeys(toks))
+
+# %% ../nbs/03_captions.ipynb #fbc4435d
+def _canonical_table() -> dict:
+    "Token tuple -> the canonical word of its (attribute, level), for every lexicon phrase (held-out synonyms excluded)."
+    out = {}
+    for i, a in enumerate(ATTRIBUTES):
+        for l, ws in SYNONYMS[a].items():
+            for w in ws:
+                k = tuple(_tokens(w))
+                if _PHRASES.get(k) == (i, l): out[k] = ws[0]
+    return out
+
+_CANON = _canonical_table()
+
+def canonical_prompt(text: str) -> str:
+    "`text` with every style phrase of the lexicon replaced by its level's canonical word ('a fat 7' -> 'a thick 7'); other words kept."
+    toks, out, i = _tokens(text), [], 0
+    while i < len(toks):
+        for L in range(min(_MAXLEN, len(toks) - i), 0, -1):
+            if tuple(toks[i:i+L]) in _CANON: out.append(_CANON[tuple(toks[i:i+L])]); i += L; break
+        else: out.append(toks[i]); i += 1
+    return ' '.join(out)
