@@ -74,13 +74,17 @@ def test_browser(server, tmp_path):
             assert pg.inner_text('#results figure figcaption').startswith('a wide zero')
             assert 'digit 0' in pg.inner_text('#results')
             assert pg.is_visible('#download') and pg.get_attribute('#download', 'href').startswith('data:image/png;base64,')
-            assert pg.is_hidden('#error')
+            assert pg.is_hidden('#error') and 'ignored' not in pg.inner_text('#status')
             pg.screenshot(path=str(tmp_path/'page.png'))
+            pg.fill('#n', '1'); pg.fill('#prompt', 'a fluffy 7')                  # a word the model does not know: said under the images
+            pg.click('#generate')
+            pg.wait_for_function("document.getElementById('status').textContent.includes('ignored')", timeout=30_000)
+            assert pg.inner_text('#status').endswith("ignored: 'fluffy'"), pg.inner_text('#status')
             pg.fill('#prompt', 'a banana')
             pg.click('#generate')
             pg.wait_for_selector('#error', state='visible', timeout=30_000)
             assert pg.inner_text('#error') == api_message, (pg.inner_text('#error'), api_message)
-            assert pg.eval_on_selector_all('#results img', 'imgs => imgs.length') == 4      # the last good images stay
+            assert pg.eval_on_selector_all('#results img', 'imgs => imgs.length') == 1      # the last good image stays
             assert pg.is_enabled('#generate')
             pg.screenshot(path=str(tmp_path/'error.png'))
         finally: b.close()
