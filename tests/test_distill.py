@@ -1,5 +1,5 @@
 """The distilled student (chapters 10a and 19): the shipped weights and their card, `generate(..., sampler='fast')`, and the `dataset` command."""
-import json, subprocess, sys
+import json, os, re, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
@@ -53,3 +53,34 @@ def test_cli_dataset(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['synth.npz']
     bad = subprocess.run([CLI, 'dataset', '--n', '5', '--out', str(tmp_path/'x.png')], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and '.npz' in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+def _keys(d, ref, where='') -> list:
+    "Keys of `ref` (recursively, for dicts) missing from `d`."
+    out = []
+    for k, v in ref.items():
+        if re.fullmatch(r'n\d+', k): continue                  # cas.n60000: named by the sample size
+        if k not in d: out.append(where + k)
+        elif isinstance(v, dict) and isinstance(d[k], dict): out += _keys(d[k], v, f'{where}{k}.')
+    return out
+
+def test_distill_run_quick(tmp_path):
+    "tools/distill_run.py, the command behind the shipped student and results/distill.json, end to end at toy sizes."
+    tool, out = str(Path(__file__).parent.parent/'tools/distill_run.py'), tmp_path/'run'
+    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
+    r = subprocess.run([sys.executable, tool, '--quick', '--out', str(out)], capture_output=True, text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    res = json.loads((out/'distill.json').read_text())
+    shipped = json.loads((Path(__file__).parent.parent/'results/distill.json').read_text())
+    assert _keys(res, shipped) == []                       # everything chapter 19 and the index read
+    for a, b in ((res['stages'][0], shipped['stages'][0]), (res['final']['rows'][0], shipped['final']['rows'][0]),
+                 (res['stages'][0]['measured'][0], shipped['stages'][0]['measured'][0])):
+        assert set(b) <= set(a)
+    assert [s['stage'] for s in res['stages']] == [0, 1] and len(res['final']['rows']) == 4
+    card = fast_card(out/'textdiff_mnist_fast.pt')
+    assert card['teacher'] == res['teacher'] and card['steps'] == 2 and card['results']['fast_mean'] == res['final']['fast_mean']
+    assert weights_fingerprint(load_model(out/'textdiff_mnist_fast.pt')) == res['student']
+    assert (out/'distill_rounds.png').stat().st_size > 0
+    again = subprocess.run([sys.executable, tool, '--quick', '--out', str(out)], capture_output=True, text=True, timeout=300, env=env)
+    assert again.returncode == 0 and json.loads((out/'distill.json').read_text())['final'] == res['final']     # all cached
+    bad = subprocess.run([sys.executable, tool, '--quick', '--ship', '--out', str(out)], capture_output=True, text=True, timeout=120, env=env)
+    assert bad.returncode == 2 and 'never shipped' in bad.stderr
