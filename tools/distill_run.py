@@ -257,6 +257,7 @@ def main(argv=None):
     p.add_argument('--quick', action='store_true', help='toy recipe and sample sizes: the whole pipeline in seconds (never shipped)')
     p.add_argument('--ship', action='store_true', help='copy the student, distill.json and the picture into the package when done')
     p.add_argument('--serial', action='store_true', help='no second process: every part in this one (slower in wall time)')
+    p.add_argument('--parallel', action='store_true', help='with --quick: the second processes all the same (as the full run)')
     p.add_argument('--threads', type=int, default=1, help='torch threads per process (default 1)')
     p.add_argument('--part', default=None, choices=('teacher', 'cas'), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -271,7 +272,7 @@ def main(argv=None):
     out, cfg, P = run.out, run.cfg, run.plan
     import textdiff_mnist
     log(f"teacher {run.teacher_fp} ({run.teacher_path}); recipe {asdict(cfg)}; out {out}; code {Path(textdiff_mnist.__file__).parent}")
-    serial = a.serial or a.quick                                # --quick: one process (seconds, not worth a second start-up)
+    serial = a.serial or (a.quick and not a.parallel)          # --quick: one process (seconds, not worth a second start-up)
     tproc = None if serial else run.spawn('teacher')
     data = TrainingData.mnist()
     if a.quick: data = TrainingData(data.images[:200], data.labels[:200], data.levels[:200])
