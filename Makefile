@@ -6,7 +6,7 @@
 #   make results    the benchmark (results/bench.*, plots), the sample grid, the screenshots (UI, server page, docs),
 #                   the server's load test, README.md and index
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
-#   make weights    train the model from scratch into runs/main and export textdiff_mnist/weights/textdiff_mnist.pt
+#   make weights    rerun the v2 recipe (fine-tunes weights/textdiff_mnist_v1.pt) into runs/v2 and copy its weights to textdiff_mnist/weights/
 #   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
 PYTHON ?= python3
 VENV ?= .venv
@@ -56,6 +56,8 @@ readme: $(STAMP)
 results: $(STAMP)
 	$(TDM) bench --out results --stem bench --threads 1
 	$(TDM) bench --quick --n-per-digit 100 --seed 1 --threads 2 --out results --stem bench_seed1
+	$(BIN)/python -m textdiff_mnist.modelcheck --label v2 --out results/model_check.json
+	$(BIN)/python -m textdiff_mnist.modelcheck --checkpoint weights/textdiff_mnist_v1.pt --label v1 --out results/model_check.json
 	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
 	$(BIN)/python tools/screenshot_ui.py results/ui.png
@@ -65,10 +67,8 @@ results: $(STAMP)
 	$(BIN)/python tools/build_docs.py --screenshots results
 
 weights: $(STAMP)
-	$(TDM) train --out runs/main
-	$(BIN)/python -c "from textdiff_mnist.checkpoint import export_weights, read_checkpoint; import json; \
-	  card = json.loads(read_checkpoint('textdiff_mnist/weights/textdiff_mnist.pt')['card']); \
-	  export_weights('runs/main/last.pt', 'textdiff_mnist/weights/textdiff_mnist.pt', card=card)"
+	$(TDM) train --recipe v2 --out runs/v2
+	cp runs/v2/textdiff_mnist.pt textdiff_mnist/weights/textdiff_mnist.pt
 
 evaluator: $(STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000
