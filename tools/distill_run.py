@@ -20,7 +20,8 @@ from __future__ import annotations
 import argparse, json, os, shutil, subprocess, sys, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
-import numpy as np
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')     # before torch starts OpenMP: with more threads than free cores (a shared machine),
+import numpy as np                                      # spinning threads made 2-thread timings 15x slower than 1-thread ones here
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -157,8 +158,10 @@ class Run:
         from textdiff_mnist.distill import speed_compare
         P, st, n = self.plan, self.student(), torch.get_num_threads()
         try:
-            torch.set_num_threads(P.speed_threads); two = speed_compare(self.teacher, st, self.cfg.student_steps, P.speed_repeats, P.speed_batch)
-            torch.set_num_threads(1); one = speed_compare(self.teacher, st, self.cfg.student_steps, P.speed_repeats, P.speed_batch)
+            torch.set_num_threads(P.speed_threads); la = os.getloadavg()[0]
+            two = dict(speed_compare(self.teacher, st, self.cfg.student_steps, P.speed_repeats, P.speed_batch), load_avg=la)
+            torch.set_num_threads(1); la = os.getloadavg()[0]
+            one = dict(speed_compare(self.teacher, st, self.cfg.student_steps, P.speed_repeats, P.speed_batch), load_avg=la)
         finally: torch.set_num_threads(n)
         return dict(two, one_thread=one)
 
