@@ -12,7 +12,7 @@ Steps, each cached in OUT (a rerun skips what is done; distillation resumes mid-
    in a second process while 1 runs (`--serial`: after it);
 3. export the student (float16, model card) and measure it as the teacher in 2, with the fast sampler;
 4. `speed_compare` with 2 torch threads and with 1; 5. CAS: `write_dataset` of 60,000 fast digits + `cas_benchmark`
-   (a second process while 6 runs); 6. the rounds picture;
+   (a second process while 3 and 6 run, with a third writing the dataset's chunks from the far end); 6. the rounds picture;
 7. `check_targets`, OUT/distill.json and OUT/textdiff_mnist_fast.pt with the full card; `--ship` copies both and the picture.
 Every process runs with `--threads` torch threads (default 1). Exit status 2 with one line on stderr for bad use.
 """
@@ -46,7 +46,7 @@ class Plan:
     cas_test: int | None = None    # real test digits the CAS classifier is scored on (None: all 10,000)
     speed_threads: int = 2         # the headline timing's torch threads (and always a second one with 1 thread)
 
-QUICK = Plan(stage_n=1, final_n=1, final_heldout=1, final_attr=1, speed_repeats=1, speed_batch=10, cas_n=40, cas_epochs=1, cas_chunk=20,
+QUICK = Plan(stage_n=1, final_n=1, final_heldout=1, final_attr=1, speed_repeats=1, speed_batch=10, cas_n=60, cas_epochs=1, cas_chunk=10,
              cas_test=200, speed_threads=1)
 
 def quick_config():
@@ -117,6 +117,7 @@ class Run:
         if (self.parts/f'{name}.json').exists(): return None
         args = [sys.executable, __file__, '--out', str(self.out), '--part', name, '--threads', str(self.a.threads)]
         if self.a.quick: args.append('--quick')
+        if self.a.parallel: args.append('--parallel')
         if self.a.teacher: args += ['--teacher', str(self.a.teacher)]
         logf = open(self.out/f'{name}.log', 'a')
         log(f"{name}: started in process {(p := subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT)).pid} (log {self.out/f'{name}.log'})")
@@ -173,12 +174,32 @@ class Run:
         P, npz = self.plan, self.out/f'synth{self.plan.cas_n}.npz'
         t0, c0 = time.perf_counter(), time.process_time()
         if not npz.exists():
+            helper = None if self.serial else self.spawn('cas_gen')    # writes chunks from the far end meanwhile
             write_dataset(npz, P.cas_n, 'fast', seed=0, chunk=P.cas_chunk, checkpoint=self.out/'student.pt', progress=False)
-        gen = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
+            if helper is not None and helper.poll() is None: helper.terminate(); helper.wait()
+        gen = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0, processes=1 if self.serial else 2)
         mn = load_mnist(); test = (mn.test_x[:P.cas_test], mn.test_y[:P.cas_test])
         with np.load(npz) as z: r = cas_score(z['images'], z['labels'], P.cas_epochs, 0, test=test)    # = cas_benchmark(npz) on the full test set
         return {'run': True, 'real_trained': evaluate_accuracy(self.ev, *test), 'epochs': P.cas_epochs, 'n_test': len(test[1]),
                 'threads': torch.get_num_threads(), f'n{P.cas_n}': dict(cas=r['cas'], train_s=r['train_s'], generation=gen), 'cas': r['cas']}
+
+    def _cas_gen(self):
+        "Help `write_dataset` (in another process, going forward): write the CAS dataset's chunk files from the last one backwards, as it would."
+        from textdiff_mnist.fast import dataset_prompts, dataset_seed, _chunk_file, _dataset_sampler
+        from textdiff_mnist.core import atomic_write, to_uint8
+        P, npz = self.plan, self.out/f'synth{self.plan.cas_n}.npz'
+        parts = npz.with_name(npz.name + '.parts'); parts.mkdir(parents=True, exist_ok=True)
+        _, sampler = _dataset_sampler('fast', self.out/'student.pt', None, 20, 1.1)
+        prompts, _ = dataset_prompts(P.cas_n, 0)
+        try:
+            for k in reversed(range(-(-P.cas_n // P.cas_chunk))):
+                if npz.exists() or not parts.exists(): return
+                if _chunk_file(parts, k).exists(): continue
+                ix = range(k * P.cas_chunk, min(P.cas_n, (k + 1) * P.cas_chunk))
+                imgs = sampler([prompts[i] for i in ix], [dataset_seed(0, i) for i in ix])
+                with atomic_write(_chunk_file(parts, k)) as tmp, open(tmp, 'wb') as f: np.save(f, to_uint8(imgs))
+                log(f"cas_gen: chunk {k}")
+        except OSError: return           # write_dataset finished (and removed the parts) first
 
     def rounds_picture(self, dest):
         "Rows: the teacher's default, then every stage's student at the step counts it is measured at; the same prompts and seeds in every row."
@@ -262,12 +283,14 @@ def main(argv=None):
     p.add_argument('--serial', action='store_true', help='no second process: every part in this one (slower in wall time)')
     p.add_argument('--parallel', action='store_true', help='with --quick: the second processes all the same (as the full run)')
     p.add_argument('--threads', type=int, default=1, help='torch threads per process (default 1)')
-    p.add_argument('--part', default=None, choices=('teacher', 'cas'), help=argparse.SUPPRESS)
+    p.add_argument('--part', default=None, choices=('teacher', 'cas', 'cas_gen'), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.threads < 1: fail(f"--threads must be at least 1, got {a.threads}")
     if a.quick and a.ship: fail("a --quick run is never shipped: drop --ship")
     torch.set_num_threads(a.threads)
     run = Run(a)
+    run.serial = a.serial or (a.quick and not a.parallel)      # --quick: one process (seconds, not worth a second start-up)
+    if a.part == 'cas_gen': run._cas_gen(); return
     if a.part: run.part(a.part, getattr(run, f'_{a.part}')); return
     from textdiff_mnist.distill import distill, measure_student, round_steps, student_card, export_student
     from textdiff_mnist.train import TrainingData
@@ -275,7 +298,7 @@ def main(argv=None):
     out, cfg, P = run.out, run.cfg, run.plan
     import textdiff_mnist
     log(f"teacher {run.teacher_fp} ({run.teacher_path}); recipe {asdict(cfg)}; out {out}; code {Path(textdiff_mnist.__file__).parent}")
-    serial = a.serial or (a.quick and not a.parallel)          # --quick: one process (seconds, not worth a second start-up)
+    serial = run.serial
     tproc = None if serial else run.spawn('teacher')
     data = TrainingData.mnist()
     if a.quick: data = TrainingData(data.images[:200], data.labels[:200], data.levels[:200])
