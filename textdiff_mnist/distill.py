@@ -29,8 +29,8 @@ class DistillConfig:
     "The distillation recipe: guidance to bake in, training steps of stage A and of each halving round, optimiser settings."
     guidance: float = 1.1                # the default guidance weight and schedule of `generate`
     guidance_schedule: str = 'ramp'
-    bake_steps: int = 600                # stage A: training steps
-    rounds: tuple = ((16, 500), (8, 1200))    # (teacher steps, training steps) per round; the student makes half the steps
+    bake_steps: int = 250                # stage A: training steps
+    rounds: tuple = ((16, 250), (8, 600))    # (teacher steps, training steps) per round; the student makes half the steps
     batch_size: int = 64
     lr: float = 1e-4                     # AdamW, linear warm-up then cosine decay to 0 in every stage
     warmup: int = 50

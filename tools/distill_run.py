@@ -40,7 +40,7 @@ class Plan:
     seeds: tuple = (0, 1)
     speed_repeats: int = 7
     speed_batch: int = 250
-    cas_n: int = 60_000
+    cas_n: int = 60_000            # generated digits the CAS classifier trains on (--cas-n)
     cas_epochs: int = 6
     cas_chunk: int = 1000
     cas_test: int | None = None    # real test digits the CAS classifier is scored on (None: all 10,000)
@@ -72,6 +72,19 @@ def write_json(path, obj):
 
 def trim(row: dict, keys) -> dict: return {k: row.get(k) for k in keys if row.get(k) is not None}
 
+def _alive(pid: int) -> bool:
+    try: os.kill(pid, 0); return Path(f'/proc/{pid}/cmdline').read_bytes().find(b'distill_run') >= 0
+    except (OSError, ValueError): return False
+
+class _Waiter:
+    "A part's process started by an earlier start of the command: wait until it is gone (its cached result tells whether it worked)."
+    def __init__(self, pid): self.pid = pid
+    def poll(self): return None if _alive(self.pid) else 0
+    def wait(self):
+        while _alive(self.pid): time.sleep(5)
+        return 0
+    def terminate(self): os.kill(self.pid, 15)
+
 class Run:
     "One run directory: its teacher, recipe and plan, and the cached parts (`OUT/parts/NAME.json`)."
     def __init__(self, a):
@@ -80,6 +93,7 @@ class Run:
         from textdiff_mnist.checkpoint import load_model, weights_fingerprint
         self.a, self.out = a, Path(a.out)
         self.plan, self.cfg = (QUICK, quick_config()) if a.quick else (Plan(), DistillConfig())
+        if a.cas_n: self.plan = Plan(**{**asdict(self.plan), 'cas_n': a.cas_n})
         self.teacher_path = Path(a.teacher) if a.teacher else self.out/'tiny_teacher.pt' if a.quick else bundled_weights()
         if a.quick and not a.teacher and not self.teacher_path.exists(): tiny_teacher(self.teacher_path)
         if not self.teacher_path.is_file(): fail(f"teacher weights {self.teacher_path} do not exist")
@@ -115,12 +129,17 @@ class Run:
     def spawn(self, name):
         "Compute part `name` in a second process (same arguments); returns the process, or None if the part is cached."
         if (self.parts/f'{name}.json').exists(): return None
+        pf = self.out/f'{name}.pid'
+        if pf.exists() and _alive(pid := int(pf.read_text())):       # still running from an earlier start of this command
+            log(f"{name}: already running in process {pid}"); return _Waiter(pid)
         args = [sys.executable, __file__, '--out', str(self.out), '--part', name, '--threads', str(self.a.threads)]
         if self.a.quick: args.append('--quick')
         if self.a.parallel: args.append('--parallel')
+        if self.a.cas_n: args += ['--cas-n', str(self.a.cas_n)]
         if self.a.teacher: args += ['--teacher', str(self.a.teacher)]
         logf = open(self.out/f'{name}.log', 'a')
         log(f"{name}: started in process {(p := subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT)).pid} (log {self.out/f'{name}.log'})")
+        pf.write_text(str(p.pid))
         return p
 
     def join(self, name, proc):
@@ -282,6 +301,7 @@ def main(argv=None):
     p.add_argument('--ship', action='store_true', help='copy the student, distill.json and the picture into the package when done')
     p.add_argument('--serial', action='store_true', help='no second process: every part in this one (slower in wall time)')
     p.add_argument('--parallel', action='store_true', help='with --quick: the second processes all the same (as the full run)')
+    p.add_argument('--cas-n', type=int, default=None, help='generated digits for the CAS (default 60,000; a smaller set scores lower)')
     p.add_argument('--threads', type=int, default=1, help='torch threads per process (default 1)')
     p.add_argument('--part', default=None, choices=('teacher', 'cas', 'cas_gen'), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
