@@ -152,13 +152,16 @@ def distill(teacher, data, cfg: DistillConfig, out_dir, measure=None, log=print)
     prev = teacher
     for stage, ssteps, n in _stages(cfg):
         f = out/f'stage{stage}.pt'
-        if f.exists(): prev = model_from_checkpoint(read_checkpoint(f), f); continue
-        student = copy.deepcopy(prev)
-        r = train_stage(student, prev, data, cfg, stage, n, ssteps or 0, out, log)
-        save_checkpoint(f, dict(format=CKPT_FORMAT, model_config=student.config(), ema=student.state_dict()))
-        (out/f'stage{stage}_partial.pt').unlink(missing_ok=True)
-        summary['stages'].append(dict(stage=stage, student_steps=ssteps, **r, measured=measure(student, stage, ssteps) if measure else None))
-        with atomic_write(sf) as tmp: Path(tmp).write_text(json.dumps(summary, indent=1))
+        if f.exists():
+            ck = read_checkpoint(f); student = model_from_checkpoint(ck, f).eval(); r = ck.get('stage_result')
+        else:
+            student = copy.deepcopy(prev)
+            r = train_stage(student, prev, data, cfg, stage, n, ssteps or 0, out, log)
+            save_checkpoint(f, dict(format=CKPT_FORMAT, model_config=student.config(), ema=student.state_dict(), stage_result=r))
+            (out/f'stage{stage}_partial.pt').unlink(missing_ok=True)
+        if r is not None and stage not in [s['stage'] for s in summary['stages']]:    # (a run stopped while measuring: measure now)
+            summary['stages'].append(dict(stage=stage, student_steps=ssteps, **r, measured=measure(student, stage, ssteps) if measure else None))
+            with atomic_write(sf) as tmp: Path(tmp).write_text(json.dumps(summary, indent=1))
         prev = student
     return prev, summary
 
