@@ -15,7 +15,8 @@ from .attributes import ATTRIBUTES, measure_attributes
 
 # %% auto #0
 __all__ = ['FLOOR_DRAWS', 'conditional_accuracy', 'evaluator_features', 'gaussian_stats', 'frechet_from_stats',
-           'frechet_distance', 'floor_indices', 'floor_draw', 'frechet_floor', 'frechet_report', 'attribute_adherence']
+           'frechet_distance', 'floor_indices', 'floor_draw', 'frechet_floor', 'frechet_report', 'attribute_adherence',
+           'label_blobs', 'blob_sizes', 'has_speck', 'speck_rate']
 
 # %% ../nbs/05_metrics.ipynb #fbb1e14b
 def conditional_accuracy(images, digits, evaluator: Evaluator | None = None) -> float:
@@ -120,3 +121,34 @@ def attribute_adherence(images, digits, requested, measured=None) -> dict:
         out[name] = dict(wins=int((means[2][both] > means[0][both]).sum()), digits=int(both.sum()),
                          high_mean=means[2], low_mean=means[0])
     return out
+
+# %% ../nbs/05_metrics.ipynb #5c87ee4a
+def label_blobs(images, threshold: int = 96) -> np.ndarray:
+    "8-connected blob labels `(N,28,28)` of the pixels >= `threshold`/255: 0 is background, a blob is numbered by the largest flat index + 1 of its pixels."
+    ink = torch.from_numpy(to_uint8(images) >= threshold)[:, None]
+    n, _, h, w = ink.shape
+    lab = torch.where(ink, torch.arange(1, h * w + 1, dtype=torch.float32).reshape(h, w), 0.)
+    todo = torch.arange(n)
+    while len(todo):       # spread each blob's largest number over its 8 neighbours, in the images still changing
+        new = torch.nn.functional.max_pool2d(lab[todo], 3, 1, 1) * ink[todo]
+        changed = (new != lab[todo]).flatten(1).any(1)
+        lab[todo] = new
+        todo = todo[changed]
+    return lab[:, 0].long().numpy()
+
+# %% ../nbs/05_metrics.ipynb #1a04cab3
+def blob_sizes(images, threshold: int = 96) -> np.ndarray:
+    "Pixel counts of each image's blobs, largest first, zero-padded: int `(N, 784)`."
+    lab = label_blobs(images, threshold)
+    n, k = len(lab), 28 * 28 + 1
+    counts = np.bincount((lab.reshape(n, -1) + k * np.arange(n)[:, None]).ravel(), minlength=n * k).reshape(n, k)[:, 1:]
+    return -np.sort(-counts, axis=1)
+
+def has_speck(images, threshold: int = 96, max_pixels: int = 6) -> np.ndarray:
+    "Bool `(N,)`: does the image have a blob of at most `max_pixels` ink pixels besides its largest one?"
+    rest = blob_sizes(images, threshold)[:, 1:]
+    return ((rest > 0) & (rest <= max_pixels)).any(1)
+
+def speck_rate(images, threshold: int = 96, max_pixels: int = 6) -> float:
+    "Fraction of `images` that `has_speck`."
+    return float(has_speck(images, threshold, max_pixels).mean()) if len(images) else float('nan')
