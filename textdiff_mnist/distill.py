@@ -30,7 +30,7 @@ class DistillConfig:
     guidance: float = 1.1                # the default guidance weight and schedule of `generate`
     guidance_schedule: str = 'ramp'
     bake_steps: int = 250                # stage A: training steps
-    rounds: tuple = ((16, 250), (8, 600))    # (teacher steps, training steps) per round; the student makes half the steps
+    rounds: tuple = ((16, 200), (8, 500))    # (teacher steps, training steps) per round; the student makes half the steps
     batch_size: int = 64
     lr: float = 1e-4                     # AdamW, linear warm-up then cosine decay to 0 in every stage
     warmup: int = 50
