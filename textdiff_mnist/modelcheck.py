@@ -91,9 +91,12 @@ def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=
     q, qi = quality_check(model, seeds, n_per_digit, steps=steps)
     d, di = distractor_check(model, True, k_distractor, steps=steps)
     dt, _ = distractor_check(model, False, 1, steps=steps)
-    style = {name: style_check(model, lex, k_style, steps=steps, rewrite=rw) for name, lex, rw in
-             (('lexicon', SYNONYMS, None), ('canonical', canonical_lexicon(), None), ('heldout_synonyms', HELDOUT_SYNONYMS, None),
-              ('lexicon_via_parser', SYNONYMS, canonical_prompt))}
+    style = {}
+    try:                          # 'lexicon': the words as typed (what the encoder learnt); '_via_parser': as generate reads them
+        for name, lex, canon in (('lexicon', SYNONYMS, False), ('canonical', canonical_lexicon(), True),
+                                 ('heldout_synonyms', HELDOUT_SYNONYMS, True), ('lexicon_via_parser', SYNONYMS, True)):
+            model.canonical_words = canon; style[name] = style_check(model, lex, k_style, steps=steps)
+    finally: model.canonical_words = True
     specks = torch.cat([qi, di])
     return dict(fingerprint=weights_fingerprint(model), quality=q, distractors_heldout=d, distractors_trained=dt, style=style,
                 specks=dict(n=len(specks), rate=speck_rate(to_uint8(specks))), steps=steps,

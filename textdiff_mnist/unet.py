@@ -12,6 +12,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .text_encoder import TextEncoder
+from .captions import canonical_prompt
 from .schedule import NoiseSchedule
 
 # %% auto #0
@@ -110,7 +111,10 @@ class DiffusionModel(nn.Module):
         self.cfg = cfg or UNetConfig()
         self.text_encoder = TextEncoder(**self.cfg.text)
         self.unet = ConditionalUNet(self.cfg)
-    def encode(self, prompts) -> torch.Tensor: return self.text_encoder.encode(list(prompts))
+    canonical_words = True        # read lexicon style words as their canonical word (chapter 14a measures why); False: as typed
+    def encode(self, prompts) -> torch.Tensor:
+        "Prompt vectors; with `canonical_words`, style words of the lexicon are first replaced by their canonical word (chapter 3)."
+        return self.text_encoder.encode([canonical_prompt(p) for p in prompts] if self.canonical_words else list(prompts))
     def forward(self, x, t, text_vec): return self.unet(x, t, text_vec)
     def config(self) -> dict: return asdict(self.cfg)
     @classmethod
