@@ -90,3 +90,24 @@ def test_ui_bad_and_good(tmp_path, tiny):
     assert 'no picture uploaded' in ui.status.value and ui.images is None
     ui.interp_button.click()
     assert ui.images.shape == (8, 1, 28, 28) and '⚠' not in ui.status.value
+
+def test_edit_rows_for_the_benchmark(tmp_path):
+    "Chapter 18's measurements as benchmark rows (chapter 14), at one test digit per class, two pairs and 4 steps: well-formed, saved, shown."
+    from textdiff_mnist.edit import edit_rows
+    from textdiff_mnist.evaluator import load_evaluator
+    from textdiff_mnist.generation import get_model
+    from textdiff_mnist.report import row_problems, save_results, load_results, results_table, edit_summary
+    logged = []
+    rows = edit_rows(get_model(), load_evaluator(), per_digit=1, n_pairs=2, steps=4, label='test box', log=logged.append)
+    assert [(r['edit'], r['n']) for r in rows] == [('style', 10)] * 6 + [('digit', 10), ('interpolate', 2), ('interpolate', 2), ('gif', 10)]
+    assert [row_problems(i, r) for i, r in enumerate(rows)] == [[]] * 10 and len(logged) == 10
+    assert rows[-1]['frames'] == 5 and rows[-1]['bytes'] > 0 and all(r['sec_per_image'] > 0 for r in rows)
+    save_results(rows, {}, tmp_path)
+    assert load_results(tmp_path)[0] == json_roundtrip(rows)
+    table = results_table(rows)
+    assert all(f"| {r['setting']} | {r['n']} |" in table and edit_summary(r) in table for r in rows)
+
+def json_roundtrip(rows):
+    import json
+    from textdiff_mnist.report import _clean
+    return json.loads(json.dumps(_clean(rows)))

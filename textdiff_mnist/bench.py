@@ -22,12 +22,13 @@ from .generation import (model_for, sampler_call, generate, get_model, bundled_w
                                      DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 from .checkpoint import read_checkpoint, plot_history
 from .report import LOW_CONFIDENCE, empty_row, worst_of, write_failures, save_results, write_report, progress_line
+from .edit import edit_rows
 
 # %% auto #0
-__all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'Setting', 'makes_sense', 'sweep_settings',
-           'machine_info', 'machine_label', 'accuracy_prompts', 'attribute_prompt', 'attribute_images',
-           'adherence_summary', 'other_cpu', 'balanced_subset', 'measure_setting', 'real_row', 'peak_memory',
-           'benchmark_meta', 'run_benchmark']
+__all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'EDIT_PER_DIGIT', 'Setting', 'makes_sense',
+           'sweep_settings', 'machine_info', 'machine_label', 'accuracy_prompts', 'attribute_prompt',
+           'attribute_images', 'adherence_summary', 'other_cpu', 'balanced_subset', 'measure_setting', 'real_row',
+           'peak_memory', 'benchmark_meta', 'run_benchmark']
 
 # %% ../nbs/14_bench.ipynb #8a8ad517
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def makes_sense(sampler: str, steps: int) -> bool:
 # %% ../nbs/14_bench.ipynb #77905e72
 FULL_SAMPLERS, FULL_STEPS, FULL_GUIDANCES = SAMPLERS, (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
 QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 19)
+EDIT_PER_DIGIT = {True: 5, False: 20}     # test digits per class for the edit rows (chapter 18): quick, full sweep
 
 def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     "(sampler, steps, guidance, schedule) of every setting to run: the quick pair, or the sensible part of the grid."
@@ -314,10 +316,11 @@ def _pictures(model, checkpoint, pool, out_dir: Path, seed: int) -> dict:
 # %% ../nbs/14_bench.ipynb #9057bc08
 def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', samplers=None, steps=None, guidances=None,
                   n_per_digit: int | None = None, n_sweep: int | None = None, seed: int = 0, evaluator=None,
-                  memory: bool = True, stem: str = 'results', log=print, settings=None, device=None) -> list[dict]:
-    "Benchmark the weights in `checkpoint` (default: bundled) over `settings` (default: `sweep_settings(...)`); writes results, table and plots to `out_dir`."
+                  memory: bool = True, stem: str = 'results', log=print, settings=None, device=None, edit=None) -> list[dict]:
+    "Benchmark the weights in `checkpoint` (default: bundled) over `settings` (default: `sweep_settings(...)`), and editing (`edit`); writes results, table and plots to `out_dir`."
     t_start = time.perf_counter()
     model = get_model(checkpoint, device)                            # a bad checkpoint or device fails here, before anything is written
+    edit = EDIT_PER_DIGIT[quick] if edit is True or (edit is None and settings is None and not quick) else edit   # None: with the full sweep
     settings = list(settings) if settings is not None else sweep_settings(quick, samplers, steps, guidances, n_per_digit, n_sweep)
     if not settings or not settings[0].is_default: raise ValueError("settings must start with the default setting (Setting(...).is_default)")
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
@@ -335,6 +338,8 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
         log(progress_line(i, len(settings), row, n_cmp, time.perf_counter() - t0))
     rows.append(real_row(settings[0].n_per_digit, ev, seed, label, n_cmp))
     log(f"real digits: accuracy {rows[-1]['accuracy']:.3f} Fréchet ratio {rows[-1]['fid_ratio']:.2f} ({rows[-1]['fid_ratio_cmp']:.2f} at n={n_cmp})")
+    if edit:                                                         # an int: test digits per class; a dict: edit_rows' arguments
+        meta['edit'] = edit; rows += edit_rows(model, ev, **(edit if isinstance(edit, dict) else dict(per_digit=int(edit))), seed=seed, label=label, log=log)
     if memory:
         meta['memory'] = peak_memory(checkpoint if checkpoint is not None else bundled_weights())
         log(f"peak memory: {meta['memory']}")

@@ -216,7 +216,8 @@ def cmd_bench(a):
     from textdiff_mnist.report import results_table, check_results, BenchmarkError
     if a.threads: torch.set_num_threads(a.threads)
     rows = run_benchmark(a.checkpoint, quick=a.quick, out_dir=a.out, n_per_digit=a.n_per_digit, seed=a.seed,
-                         memory=not a.no_memory, stem=a.stem, log=lambda m: print(m, file=sys.stderr, flush=True), device=a.device)
+                         memory=not a.no_memory, stem=a.stem, log=lambda m: print(m, file=sys.stderr, flush=True), device=a.device,
+                         edit=a.edit)
     print(results_table(rows))
     try: check_results(rows)
     except BenchmarkError as e:
@@ -232,6 +233,9 @@ def _add_bench(sub):
     b.add_argument('--seed', type=_non_negative_int, default=0)
     b.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
     b.add_argument('--no-memory', action='store_true', help='skip the fresh-process peak memory measurement')
+    b.add_argument('--edit', type=_non_negative_int, nargs='?', const=True, default=None, metavar='N',
+                   help='also measure editing (chapter 18) on N test digits per class (alone: 5 with --quick, 20 without; 0: not at all); '
+                        'default: with the full sweep, not with --quick')
     b.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     b.set_defaults(func=cmd_bench)
 

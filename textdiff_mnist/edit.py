@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/edit.html.md"""
 
 # %% ../nbs/18_edit.ipynb #bb3df119
 from __future__ import annotations
-import hashlib, io, json, math
+import hashlib, io, json, math, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,15 +17,19 @@ from .core import generator_for, image_grid, to_uint8, atomic_write
 from .schedule import make_schedule, q_sample, to_model_space
 from .samplers import sample
 from .checkpoint import weights_fingerprint
+from .attributes import measure_attributes
+from .evaluator import classify
+from .report import empty_row, edit_summary
 from .generation import (GenerationError, validate_request, check_prompt_length, get_model, image_seeds,
                                        image_seed, _check_int, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 
 # %% auto #0
 __all__ = ['MAX_INPUT_PIXELS', 'MIN_CONTRAST', 'INK_FLOOR', 'BOX', 'SIZE', 'CENTRE', 'RESTYLE_GUIDANCE', 'RESTYLE_SCHEDULE',
-           'MAX_FRAMES', 'read_image', 'ink_map', 'fit_box', 'centre_by_mass', 'to_mnist', 'check_strength',
-           'start_timestep', 'restyle_steps', 'restyle_images', 'restyle', 'input_digest', 'restyle_recipe',
-           'replay_restyle', 'slerp', 'interpolation_weights', 'interpolation_labels', 'interpolate',
-           'interpolate_recipe', 'denoising_states', 'check_gif_path', 'save_gif']
+           'MAX_FRAMES', 'STYLE_WORDS', 'EDIT_STRENGTHS', 'read_image', 'ink_map', 'fit_box', 'centre_by_mass',
+           'to_mnist', 'check_strength', 'start_timestep', 'restyle_steps', 'restyle_images', 'restyle', 'input_digest',
+           'restyle_recipe', 'replay_restyle', 'slerp', 'interpolation_weights', 'interpolation_labels', 'interpolate',
+           'interpolate_recipe', 'denoising_states', 'check_gif_path', 'save_gif', 'mnist_digits', 'style_effect',
+           'digit_change', 'rises', 'interpolation_smoothness', 'gif_size', 'edit_rows']
 
 # %% ../nbs/18_edit.ipynb #f85b714e
 MAX_INPUT_PIXELS = 40_000_000          # larger inputs are refused before decoding (a 40-megapixel photo is plenty)
@@ -113,8 +117,13 @@ def check_strength(strength) -> float:
 
 RESTYLE_GUIDANCE, RESTYLE_SCHEDULE = 5.0, 'constant'
 
-def start_timestep(strength: float, T: int) -> int: return round(strength * (T - 1))
-def restyle_steps(strength: float, steps: int) -> int: return max(1, math.ceil(strength * steps - 1e-9))
+def start_timestep(strength: float, sched) -> int:
+    "The last timestep of `sched` whose signal scale sqrt(alpha_bar) is at least `1 - strength` (0 if none is)."
+    return max(0, int((sched.alpha(torch.arange(sched.T)) >= 1 - strength - 1e-9).sum()) - 1)
+
+def restyle_steps(t_start: int, T: int, steps: int) -> int:
+    "Sampler steps from `t_start` down: the share of `steps` a full run spends there, at least 1."
+    return max(1, math.ceil(steps * t_start / (T - 1) - 1e-9))
 
 # %% ../nbs/18_edit.ipynb #77ec6dfb
 def _forward_noise(seeds) -> torch.Tensor:
@@ -126,9 +135,9 @@ def restyle_images(model, images, prompts, strength: float, seeds, steps: int = 
     images = torch.as_tensor(images, dtype=torch.float32)
     if strength == 0: return images.clone()
     sched = make_schedule(model.cfg.schedule, model.cfg.T)
-    t = start_timestep(strength, sched.T)
+    t = start_timestep(strength, sched)
     xt = q_sample(sched, to_model_space(images), torch.full((len(images),), t), _forward_noise(seeds))
-    return sample(model, prompts, sampler, restyle_steps(strength, steps), guidance, seeds, x_start=xt, t_start=t,
+    return sample(model, prompts, sampler, restyle_steps(t, sched.T, steps), guidance, seeds, x_start=xt, t_start=t,
                   guidance_schedule=guidance_schedule, amp=amp)
 
 # %% ../nbs/18_edit.ipynb #633f3c6b
@@ -248,3 +257,93 @@ def save_gif(states, path, labels=None, ncols: int = 10, scale: int = 2, ms: int
         frames[0].save(tmp, format='GIF', save_all=True, append_images=frames[1:], loop=0,
                        duration=[ms] * (len(frames) - 1) + [hold_ms], **extra)
     return path
+
+# %% ../nbs/18_edit.ipynb #95a40c96
+STYLE_WORDS = {'thick': (0, 1), 'thin': (0, -1), 'slanted right': (1, 1), 'leaning left': (1, -1), 'wide': (2, 1), 'narrow': (2, -1)}   # word: (attribute column, sign)
+
+def mnist_digits(per_digit: int, offset: int = 0, mnist=None):
+    "The first `per_digit` MNIST test digits of each class (after skipping `offset`), as floats `(N,1,28,28)` in [0, 1] and their labels."
+    if mnist is None:
+        from textdiff_mnist.data import load_mnist
+        mnist = load_mnist()
+    idx = np.concatenate([np.flatnonzero(mnist.test_y == d)[offset:offset + per_digit] for d in range(10)])
+    return torch.from_numpy(mnist.test_x[idx]).float()[:, None] / 255, mnist.test_y[idx]
+
+# %% ../nbs/18_edit.ipynb #1067b2ac
+def style_effect(model, evaluator, x, y, strength: float, words=STYLE_WORDS, seed: int = 0, steps: int = DEFAULT_STEPS, **kw) -> dict:
+    "Per style word: for how many digits the attribute moved the asked way (mean over the images), the source digit kept, the shifts."
+    y = np.asarray(y); before, out = measure_attributes(to_uint8(x)), {}
+    for w, (k, sign) in words.items():
+        r = restyle_images(model, x, [f"a {w} {d}" for d in y], strength, [seed + i for i in range(len(y))], steps, **kw)
+        after, pred = measure_attributes(to_uint8(r)), classify(r, evaluator)[0].numpy()
+        shift = np.array([(after[y == d, k] - before[y == d, k]).mean() * sign for d in range(10)])
+        out[w] = dict(moved=int((shift > 0).sum()), kept=float((pred == y).mean()), shift=shift.round(3).tolist())
+    return out
+
+# %% ../nbs/18_edit.ipynb #e844603b
+def digit_change(model, evaluator, x, y, strength: float, seed: int = 0, steps: int = DEFAULT_STEPS, prompt: str = 'make it a {}', **kw) -> float:
+    "Fraction of restyles to another digit `t` (`prompt` with `t`; t cycles through the nine other digits) that the evaluator reads as `t`."
+    t = (np.asarray(y) + 1 + np.arange(len(y)) % 9) % 10
+    r = restyle_images(model, x, [prompt.format(d) for d in t], strength, [seed + i for i in range(len(y))], steps, **kw)
+    return float((classify(r, evaluator)[0].numpy() == t).mean())
+
+# %% ../nbs/18_edit.ipynb #3b0158f7
+def rises(p, tol=0.05) -> bool:
+    "True if the probabilities `p` (one per frame) never fall by more than `tol` between frames and end above where they start."
+    return bool(np.all(np.diff(p) >= -tol) and p[-1] > p[0])
+
+# %% ../nbs/18_edit.ipynb #d7f5ba91
+def interpolation_smoothness(model, evaluator, n_pairs: int = 100, frames: int = 8, two_seeds: bool = False, seed: int = 0,
+                             steps: int = DEFAULT_STEPS) -> dict:
+    "Mean consecutive-frame and random-pair pixel distances, and the fraction of pairs whose B-probability rises."
+    rng, styles = np.random.default_rng(seed), ['', 'thick ', 'thin ', 'slanted ', 'wide ', 'narrow ']
+    strips, up, ends = [], [], []
+    for i in range(n_pairs):
+        da, db = rng.choice(10, 2, replace=False)
+        f = interpolate(f"a {rng.choice(styles)}{da}", f"a {rng.choice(styles)}{db}", frames, seed_a=i,
+                        seed_b=n_pairs + i if two_seeds else None, steps=steps, checkpoint=model)
+        up.append(rises(classify(f, evaluator)[1][:, db].numpy())); strips.append(f); ends += [f[0], f[-1]]
+    consec = float(np.mean([(s[1:] - s[:-1]).abs().mean().item() for s in strips]))
+    e = torch.stack(ends); a, b = rng.integers(len(e), size=(2, 2000)); ok = a != b
+    rand = float((e[a[ok]] - e[b[ok]]).abs().mean().item())
+    return dict(pairs=n_pairs, frames=frames, consecutive=consec, random_pairs=rand, ratio=consec / rand, rising=float(np.mean(up)))
+
+# %% ../nbs/18_edit.ipynb #d6325478
+def gif_size(model, steps: int = DEFAULT_STEPS) -> dict:
+    "Frames and bytes of the GIF of ten digits (one per digit) at `steps` steps."
+    with tempfile.TemporaryDirectory() as d:
+        st = denoising_states([str(k) for k in range(10)], steps=steps, seed=0, checkpoint=model)
+        p = save_gif(st, f'{d}/g.gif', labels=[str(k) for k in range(10)])
+        with Image.open(p) as im: return dict(frames=im.n_frames, bytes=p.stat().st_size, steps=steps)
+
+# %% ../nbs/18_edit.ipynb #1ce2c1d1
+EDIT_STRENGTHS = dict(style=0.5, digit=0.8)
+
+def _timed(f, *args, **kw):
+    "`f(*args, **kw)` and the seconds it took."
+    t0 = time.perf_counter(); out = f(*args, **kw); return out, time.perf_counter() - t0
+
+def edit_rows(model, evaluator, per_digit: int = 5, n_pairs: int | None = None, seed: int = 0, steps: int = DEFAULT_STEPS,
+              label: str | None = None, mnist=None, log=None) -> list[dict]:
+    "Benchmark rows of kind 'edit' (chapter 15): each style word at 0.5, another digit at 0.8, interpolation (one noise, two seeds), the GIF."
+    if label is None:
+        from textdiff_mnist.bench import machine_label
+        label = machine_label()
+    x, y = mnist_digits(per_digit, mnist=mnist); n_pairs, rows = n_pairs or 2 * per_digit, []
+    def add(secs, **kw):
+        rows.append(empty_row(kind='edit', sampler=DEFAULT_SAMPLER, steps=steps, default=False, machine=label, sec_per_image=secs, **kw))
+        if log: log(f"{rows[-1]['setting']}: {edit_summary(rows[-1])} (n={rows[-1]['n']})")
+    rs, s, d = dict(guidance=RESTYLE_GUIDANCE, schedule=RESTYLE_SCHEDULE), EDIT_STRENGTHS['style'], EDIT_STRENGTHS['digit']
+    st, dt = _timed(style_effect, model, evaluator, x, y, s, seed=seed, steps=steps)
+    for w, r in st.items():
+        add(dt / (len(y) * len(st)), **rs, edit='style', setting=f"restyle 'a {w} D' at {s}", strength=s, n=len(y), moved=r['moved'], kept=r['kept'])
+    dc, dt = _timed(digit_change, model, evaluator, x, y, d, seed=seed, steps=steps)
+    add(dt / len(y), **rs, edit='digit', setting=f"restyle 'make it a D' (another digit) at {d}", strength=d, n=len(y), read_as_new=dc)
+    ip = dict(guidance=float(DEFAULT_GUIDANCE), schedule=DEFAULT_SCHEDULE)
+    for mode in ('one noise', 'two seeds'):
+        sm, dt = _timed(interpolation_smoothness, model, evaluator, n_pairs, two_seeds=mode == 'two seeds', seed=seed, steps=steps)
+        add(dt / (n_pairs * sm['frames']), **ip, edit='interpolate', setting=f"interpolate, {mode}", n=n_pairs, frames=sm['frames'],
+            distance_ratio=sm['ratio'], rising=sm['rising'])
+    g, dt = _timed(gif_size, model, steps)
+    add(dt / 10, **ip, edit='gif', setting='GIF of the denoising, ten digits', n=10, frames=g['frames'], bytes=g['bytes'])
+    return rows

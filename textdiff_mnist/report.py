@@ -16,9 +16,10 @@ from .attributes import ATTRIBUTES
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES
 
 # %% auto #0
-__all__ = ['COLUMNS', 'LOW_CONFIDENCE', 'BUSY', 'BenchmarkError', 'empty_row', 'save_results', 'load_results', 'results_table',
-           'plot_quality_vs_steps', 'plot_quality_vs_time', 'failure_cases', 'stack_rows', 'worst_of', 'sweep_failures',
-           'write_failures', 'progress_line', 'row_problems', 'check_results', 'write_report']
+__all__ = ['COLUMNS', 'EDIT_COLUMNS', 'EDIT_KINDS', 'LOW_CONFIDENCE', 'BUSY', 'BenchmarkError', 'empty_row', 'save_results',
+           'load_results', 'edit_summary', 'results_table', 'plot_quality_vs_steps', 'plot_quality_vs_time',
+           'failure_cases', 'stack_rows', 'worst_of', 'sweep_failures', 'write_failures', 'progress_line',
+           'row_problems', 'check_results', 'write_report']
 
 # %% ../nbs/15_report.ipynb #1cae7f79
 class BenchmarkError(ValueError):
@@ -29,13 +30,16 @@ COLUMNS = ('kind', 'setting', 'sampler', 'steps', 'guidance', 'schedule', 'defau
            'fid', 'fid_floor', 'fid_ratio', 'n_cmp', 'fid_ratio_cmp', 'n_heldout', 'heldout_accuracy', 'n_attr',
            'attr_thickness', 'attr_slant', 'attr_width', 'attr_total', 'd_thickness', 'd_slant', 'd_width',
            'sec_per_image', 'sec_batch10', 'other_cpu', 'machine')
+EDIT_COLUMNS = ('edit', 'strength', 'moved', 'kept', 'read_as_new', 'distance_ratio', 'rising', 'frames', 'bytes')
+EDIT_KINDS = ('style', 'digit', 'interpolate', 'gif')
 LOW_CONFIDENCE = 0.5
 BUSY = 0.1          # timings taken while other processes used more than this fraction of the CPUs are flagged
 
 # %% ../nbs/15_report.ipynb #798b4f65
 def empty_row(**kw) -> dict:
-    "A row with every column of `COLUMNS` (`None`: not measured), then the values in `kw`."
-    return {**{c: None for c in COLUMNS}, **kw}
+    "A row with every column of `COLUMNS` (and of `EDIT_COLUMNS` for kind 'edit'; `None`: not measured), then the values in `kw`."
+    cols = COLUMNS + (EDIT_COLUMNS if kw.get('kind') == 'edit' else ())
+    return {**{c: None for c in cols}, **kw}
 
 # %% ../nbs/15_report.ipynb #a01b83fc
 def _clean(v):
@@ -48,13 +52,14 @@ def _clean(v):
 
 # %% ../nbs/15_report.ipynb #18cb04e1
 def save_results(rows, meta: dict, out_dir, stem: str = 'results') -> tuple[Path, Path]:
-    "Write `{stem}.json` (meta + rows) and `{stem}.csv` (rows) into `out_dir`, atomically."
+    "Write `{stem}.json` (meta + rows) and `{stem}.csv` (rows; `EDIT_COLUMNS` too if there are edit rows) into `out_dir`, atomically."
     out_dir = Path(out_dir); jp, cp = out_dir/f'{stem}.json', out_dir/f'{stem}.csv'
     with atomic_write(jp) as tmp:
         tmp.write_text(json.dumps(dict(meta=_clean(meta), rows=_clean(list(rows))), indent=1, allow_nan=False) + '\n')
-    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction='ignore', lineterminator='\n')
+    cols = COLUMNS + (EDIT_COLUMNS if any(r.get('kind') == 'edit' for r in rows) else ())
+    buf = io.StringIO(); w = csv.DictWriter(buf, fieldnames=cols, extrasaction='ignore', lineterminator='\n')
     w.writeheader()
-    for r in _clean(list(rows)): w.writerow({k: '' if r.get(k) is None else r[k] for k in COLUMNS})
+    for r in _clean(list(rows)): w.writerow({k: '' if r.get(k) is None else r[k] for k in cols})
     with atomic_write(cp) as tmp: tmp.write_text(buf.getvalue())
     return jp, cp
 
@@ -74,15 +79,25 @@ def _secs(v) -> str:
     if v is None: return '–'
     return f"{v * 1000:.3g} ms" if v < 1 else f"{v:.3g} s"
 
+# %% ../nbs/15_report.ipynb #8d179e70
+def edit_summary(r: dict) -> str:
+    "What an edit row measured, in words (its table cell and log line)."
+    e = r['edit']
+    if e == 'style': return f"attribute moved the asked way for {r['moved']} of 10 digits; source digit kept {r['kept']:.1%}"
+    if e == 'digit': return f"read as the new digit {r['read_as_new']:.1%}"
+    if e == 'interpolate': return (f"consecutive / random-pair distance {r['distance_ratio']:.2f}; "
+                                   f"second digit's probability rises in {r['rising']:.0%} of pairs ({r['frames']} frames)")
+    return f"{r['frames']} frames, {r['bytes'] / 1024:.0f} KiB"
+
 # %% ../nbs/15_report.ipynb #cde30665
 def results_table(rows, machine: str | None = None) -> str:
-    "A markdown table of benchmark rows (default setting in bold, timings labelled with the machine)."
+    "A markdown table of benchmark rows (default setting in bold, timings labelled with the machine), and one of the edit rows if any."
     labels = {r.get('machine') for r in rows if r.get('machine')}
     machine = machine or (labels.pop() if len(labels) == 1 else 'see the machine column')
     out = [f"Timings are from this machine: {machine}.", '',
            '| setting | n | accuracy | p(asked) < 0.5 | Fréchet (floor) | ratio | ratio at equal n | held-out acc. | attributes t/s/w (of 10) | high − low t/s/w | time / image | batch of 10 |',
            '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
-    for r in rows:
+    for r in (r for r in rows if r['kind'] != 'edit'):
         name = f"**{r['setting']} (default)**" if r.get('default') else r['setting']
         attrs = '–' if r.get('attr_total') is None else f"{r['attr_thickness']}/{r['attr_slant']}/{r['attr_width']}"
         delta = '–' if r.get('attr_total') is None else f"{r['d_thickness']:.2f}/{r['d_slant']:.2f}/{r['d_width']:.1f}"
@@ -92,6 +107,12 @@ def results_table(rows, machine: str | None = None) -> str:
         out.append(f"| {name} | {r['n']} | {_f(r['accuracy'], '.3f')} | {_f(r['low_conf_rate'], '.3f')} | "
                    f"{_f(r['fid'], '.2f')} ({_f(r['fid_floor'], '.2f')}) | {_f(r['fid_ratio'], '.2f')} | {cmp} | {ho} | {attrs} | {delta} | "
                    f"{_secs(r.get('sec_per_image'))}{busy} | {_secs(r.get('sec_batch10'))}{busy} |")
+    edits = [r for r in rows if r['kind'] == 'edit']
+    if edits:
+        out += ['', 'Editing (chapter 18), on real MNIST test digits (n: images per row; interpolation: pairs):', '',
+                '| edit | n | sampler, steps, guidance | measured | time / image |', '|---|---:|---|---|---:|']
+        out += [f"| {r['setting']} | {r['n']} | {r['sampler']} {r['steps']}, {r['guidance']:g} {r['schedule']} | {edit_summary(r)} | {_secs(r['sec_per_image'])} |"
+                for r in edits]
     if any((r.get('other_cpu') or 0) > BUSY for r in rows):
         out += ['', f"† other processes used more than {BUSY:.0%} of this machine's CPU time while these timings were taken: they are pessimistic."]
     return '\n'.join(out)
@@ -258,13 +279,33 @@ def _model_problems(name: str, r: dict) -> list[str]:
         p.append(f"{name}: other_cpu must be a fraction >= 0, got {r['other_cpu']!r}")
     return p
 
+# %% ../nbs/15_report.ipynb #3c7de094
+def _edit_problems(name: str, r: dict) -> list[str]:
+    "Problems of an edit row: its edit columns present, its kind of edit known, its measures in range."
+    missing = [c for c in EDIT_COLUMNS if c not in r]
+    if missing: return [f"{name}: missing edit columns {', '.join(missing)}"]
+    if r['edit'] not in EDIT_KINDS: return [f"{name}: edit must be one of {', '.join(EDIT_KINDS)}, got {r['edit']!r}"]
+    frac = lambda v: _num(v) and 0 <= v <= 1
+    need = dict(style=[('moved', lambda v: isinstance(v, int) and 0 <= v <= 10, 'an integer 0-10'), ('kept', frac, 'in [0, 1]'),
+                       ('strength', frac, 'in [0, 1]')],
+                digit=[('read_as_new', frac, 'in [0, 1]'), ('strength', frac, 'in [0, 1]')],
+                interpolate=[('distance_ratio', lambda v: _num(v) and v > 0, 'a positive number'), ('rising', frac, 'in [0, 1]'),
+                             ('frames', lambda v: isinstance(v, int) and v >= 2, 'an integer >= 2')],
+                gif=[('frames', lambda v: isinstance(v, int) and v >= 2, 'an integer >= 2'), ('bytes', lambda v: isinstance(v, int) and v > 0, 'a positive integer')])
+    p = [f"{name}: {k} must be {what}, got {r[k]!r}" for k, ok, what in need[r['edit']] if not ok(r[k])]
+    if not (isinstance(r['n'], int) and r['n'] >= 1): p.append(f"{name}: n must be a positive integer, got {r['n']!r}")
+    return p
+
 # %% ../nbs/15_report.ipynb #9eeee596
 def row_problems(i: int, r: dict) -> list[str]:
     "Every problem of row `i` on its own: missing columns, numbers out of range or inconsistent with each other."
     name = f"row {i} ({r.get('setting')})"
     missing = [c for c in COLUMNS if c not in r]
     if missing: return [f"{name}: missing columns {', '.join(missing)}"]
-    p = [] if r['kind'] in ('model', 'real') else [f"{name}: kind must be 'model' or 'real', got {r['kind']!r}"]
+    if r['kind'] == 'edit':
+        p = _edit_problems(name, r) + _model_problems(name, dict(r, sec_batch10=1))       # an edit row has no batch-of-10 timing
+        return p + ([] if isinstance(r['machine'], str) and r['machine'] else [f"{name}: no machine label next to its timings"])
+    p = [] if r['kind'] in ('model', 'real') else [f"{name}: kind must be 'model', 'real' or 'edit', got {r['kind']!r}"]
     if not (isinstance(r['n'], int) and r['n'] >= 10): p.append(f"{name}: n must be an integer >= 10, got {r['n']!r}")
     for k in ('accuracy', 'low_conf_rate'):
         if not (_num(r[k]) and 0 <= r[k] <= 1): p.append(f"{name}: {k} must be in [0, 1], got {r[k]!r}")
@@ -285,7 +326,7 @@ def row_problems(i: int, r: dict) -> list[str]:
 
 # %% ../nbs/15_report.ipynb #3c96026e
 def _plausibility(rows, min_default_accuracy: float | None = None) -> list[str]:
-    "Problems of the rows together: one real and one default row, each as good as it must be, and more steps costing more time."
+    "Problems of the rows together: one real and one default row, each as good as it must be, more steps costing more time, edits that work."
     p = []
     real = [r for r in rows if r['kind'] == 'real']; default = [r for r in rows if r['kind'] == 'model' and r['default']]
     if len(real) != 1: p.append(f"expected exactly one real reference row, got {len(real)}")
@@ -296,6 +337,9 @@ def _plausibility(rows, min_default_accuracy: float | None = None) -> list[str]:
     for r in default:
         need = min_default_accuracy if min_default_accuracy is not None else (0.99 if r['n'] >= 1000 else 0.97)
         if r['accuracy'] < need: p.append(f"default setting {r['setting']}: accuracy {r['accuracy']:.3f} < {need} on {r['n']} images")
+    for r in rows:
+        if r['kind'] == 'edit' and r['n'] >= 10 and ((r['edit'] == 'style' and r['kept'] < 0.8) or (r['edit'] == 'digit' and r['read_as_new'] < 0.5)):
+            p.append(f"{r['setting']}: {edit_summary(r)}, on {r['n']} images: editing is broken")
     model = [r for r in rows if r['kind'] == 'model']
     if model:
         lo, hi = min(model, key=lambda r: r['steps']), max(model, key=lambda r: r['steps'])
