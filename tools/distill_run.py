@@ -103,7 +103,8 @@ class Run:
         ident = dict(teacher=self.teacher_fp, config=json.loads(json.dumps(asdict(self.cfg))), plan=json.loads(json.dumps(asdict(self.plan))),
                      quick=bool(a.quick))
         idf = self.out/'run.json'
-        if idf.exists() and (old := json.loads(idf.read_text())) != ident:
+        strip = lambda d: {**d, 'plan': {k: v for k, v in d['plan'].items() if k != 'cas_n'}}    # the CAS size may change: its part is per size
+        if idf.exists() and strip(old := json.loads(idf.read_text())) != strip(ident):
             fail(f"{self.out} holds a run with another teacher, recipe or plan ({old}); use another --out or delete it")
         sf = self.out/'summary.json'        # stages of an earlier distillation here (e.g. chapter 19's FULL_RUN) must match too
         if sf.exists() and ((old := json.loads(sf.read_text()))['teacher'] != self.teacher_fp or old['config'] != ident['config']):
@@ -117,9 +118,11 @@ class Run:
         if self._ev is None: self._ev = load_evaluator()
         return self._ev
 
+    def _file(self, name) -> Path: return self.parts/(f'cas{self.plan.cas_n}.json' if name == 'cas' else f'{name}.json')
+
     def part(self, name, fn):
         "The cached result of part `name`, computing (and caching) it with `fn()` if missing."
-        f = self.parts/f'{name}.json'
+        f = self._file(name)
         if f.exists(): return json.loads(f.read_text())
         log(f"{name}: start"); t0, c0 = time.perf_counter(), time.process_time()
         r = fn(); r['_cost'] = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
@@ -128,7 +131,7 @@ class Run:
 
     def spawn(self, name):
         "Compute part `name` in a second process (same arguments); returns the process, or None if the part is cached."
-        if (self.parts/f'{name}.json').exists(): return None
+        if self._file(name).exists(): return None
         pf = self.out/f'{name}.pid'
         if pf.exists() and _alive(pid := int(pf.read_text())):       # still running from an earlier start of this command
             log(f"{name}: already running in process {pid}"); return _Waiter(pid)
@@ -251,6 +254,8 @@ def assemble(run: Run, summary, teacher, fast, speed, cas, student_fp) -> dict:
     tm = {k: mean(teacher['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
     cost = dict(cpu_s=sum(s['cpu_s'] for s in stages), wall_s=sum(s['wall_s'] for s in stages), threads=run.a.threads)
     speed = {k: v for k, v in speed.items() if k != '_cost'}; cas = {k: v for k, v in cas.items() if k != '_cost'}
+    for f in sorted(run.parts.glob('cas*.json')):             # CAS runs of other sizes in this run directory: kept beside
+        other = json.loads(f.read_text()); cas.update({k: v for k, v in other.items() if k[:1] == 'n' and k[1:].isdigit() and k not in cas})
     targets = check_targets(fm, speed, cost['cpu_s'], cas['cas'])
     missed = [k for k, v in targets.items() if v[2] is False]
     k = cfg.student_steps; n_cas = f'n{P.cas_n}'
