@@ -339,11 +339,24 @@ def _canonical_table() -> dict:
 
 _CANON = _canonical_table()
 
-def canonical_prompt(text: str) -> str:
-    "`text` with every style phrase of the lexicon replaced by its level's canonical word ('a fat 7' -> 'a thick 7'); other words kept."
-    toks, out, i = _tokens(text), [], 0
+_STYLE_WORDS = tuple(sorted({w for k in _PHRASES for w in k if len(w) >= 4}))
+
+def _style_typo(tok: str) -> str:
+    "The one style word `tok` is a typo of ('thikc' -> 'thick'), else `tok` (also if it is a word the parser knows or a digit)."
+    if len(tok) < 4 or tok in _UNDERSTOOD or _digit_of(tok) is not None: return tok
+    hits = [w for w in _STYLE_WORDS if _damerau1(tok, w)]
+    return hits[0] if len(hits) == 1 else tok
+
+def canonical_prompt(text, only_parsed: bool = False) -> str:
+    "`text` with lexicon style phrases as their canonical word; `only_parsed`: only the digit and style phrases (typos spelt right), after an article."
+    toks, out, i = _tokens(text) if isinstance(text, str) else [], [], 0
+    if only_parsed: toks = [_style_typo(t) for t in toks]
     while i < len(toks):
-        for L in range(min(_MAXLEN, len(toks) - i), 0, -1):
-            if tuple(toks[i:i+L]) in _CANON: out.append(_CANON[tuple(toks[i:i+L])]); i += L; break
-        else: out.append(toks[i]); i += 1
-    return ' '.join(out)
+        L = next((L for L in range(min(_MAXLEN, len(toks) - i), 0, -1) if tuple(toks[i:i+L]) in _PHRASES), 0)
+        if L: out.append(_CANON.get(tuple(toks[i:i+L]), ' '.join(toks[i:i+L]))); i += L; continue
+        d = _digit_of(toks[i])
+        if d is not None: out.append(DIGIT_WORDS[d] if only_parsed and toks[i] not in _WORD2DIGIT and not toks[i].isdigit() else toks[i])
+        elif not only_parsed: out.append(toks[i])
+        i += 1
+    out = ' '.join(out)
+    return f"{_article(out)} {out}" if only_parsed and out else out

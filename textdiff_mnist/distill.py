@@ -17,6 +17,7 @@ from .schedule import make_schedule, q_sample, v_to_x0, to_model_space
 from .samplers import sampling_timesteps, guidance_weight, ddim_step, StepContext
 from .checkpoint import CKPT_FORMAT, save_checkpoint, read_checkpoint, model_from_checkpoint, export_weights, weights_fingerprint
 from .train import TrainingData, TrainConfig, make_captions
+from .captions import canonical_prompt
 
 # %% auto #0
 __all__ = ['TARGETS', 'DistillConfig', 'cosine_lr', 'distill_batch', 'guided_x0', 'ddim_to', 'x0_for_step', 'two_step_target',
@@ -100,7 +101,7 @@ def snr_weight(sched, t) -> torch.Tensor:
 def stage_loss(student, teacher, sched, x0, noise, caps, rng, cfg: DistillConfig, stage: int, student_steps: int, null=None):
     "Weighted x0 loss of one batch: stage 0 regresses onto the guided teacher at uniform t, stage k onto two teacher DDIM steps."
     with torch.no_grad():
-        cond = teacher.encode(caps)
+        cond = teacher.text_encoder.encode([canonical_prompt(c) for c in caps])   # captions whole, lexicon words canonical
         if stage == 0:
             t = torch.from_numpy(rng.integers(0, sched.T, len(x0)))
             xt = q_sample(sched, x0, t, noise); target = guided_x0(teacher, sched, xt, t, cond, null, cfg)

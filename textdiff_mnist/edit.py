@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from . import __version__
 from .core import generator_for, image_grid, to_uint8, atomic_write
 from .schedule import make_schedule, q_sample, to_model_space
-from .samplers import sample
+from .samplers import sample, clip_noise
 from .checkpoint import weights_fingerprint
 from .attributes import measure_attributes
 from .evaluator import classify
@@ -207,7 +207,7 @@ def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, 
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     for p in (prompt_a, prompt_b): check_prompt_length(p, model.text_encoder.max_words)
     sa = image_seed(seed_a, prompt_a, 0); sb = sa if seed_b is None else image_seed(seed_b, prompt_b, 0)
-    na, nb = (torch.randn((1, 28, 28), generator=generator_for(s)) for s in (sa, sb))
+    na, nb = (clip_noise(torch.randn((1, 28, 28), generator=generator_for(s))) for s in (sa, sb))     # as `sample` starts
     ws = interpolation_weights(frames)
     ca, cb = model.encode([prompt_a, prompt_b])
     x = torch.stack([slerp(na, nb, w) for w in ws]); cond = torch.stack([(1 - w) * ca + w * cb for w in ws])

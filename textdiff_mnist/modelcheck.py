@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/modelcheck.html.md"""
 
 # %% ../nbs/14a_modelcheck.ipynb #481f5a52
 from __future__ import annotations
-import json, os, time, warnings
+import contextlib, json, os, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,26 +15,27 @@ from .captions import SYNONYMS, HELDOUT_SYNONYMS, ATTRIBUTES, distractor_prompts
 from .attributes import measure_attributes, load_attributes
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, speck_rate
-from .generation import generate, get_model, MAX_IMAGES
+from .fast import fast_weights
+from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER
 
 # %% auto #0
-__all__ = ['distractor_check', 'word_means', 'canonical_lexicon', 'style_check', 'quality_check', 'check_model', 'save_check',
-           'main']
+__all__ = ['distractor_check', 'word_means', 'canonical_lexicon', 'style_check', 'quality_check', 'reading', 'check_model',
+           'save_check', 'main']
 
 # %% ../nbs/14a_modelcheck.ipynb #5b0963de
-def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = 20) -> torch.Tensor:
-    "generate(prompts, n) with the default sampler, in chunks of at most MAX_IMAGES images, no ignored-words warning."
+def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = 20, sampler: str = DEFAULT_SAMPLER) -> torch.Tensor:
+    "generate(prompts, n) with `sampler` (the default one unless told), in chunks of at most MAX_IMAGES images, no ignored-words warning."
     per = max(1, MAX_IMAGES // n); out = []
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', IgnoredWordsWarning)
-        for i in range(0, len(prompts), per): out.append(generate(prompts[i:i + per], n, steps=steps, seed=seed, checkpoint=model))
+        for i in range(0, len(prompts), per): out.append(generate(prompts[i:i + per], n, steps=steps, seed=seed, checkpoint=model, sampler=sampler))
     return torch.cat(out)
 
 # %% ../nbs/14a_modelcheck.ipynb #95360417
-def distractor_check(model, heldout: bool = True, k: int = 5, seed: int = 0, steps: int = 20, evaluator=None):
-    "Accuracy of `k` images per distractor prompt (held-out frames by default): the evaluator reading the digit the parser names."
+def distractor_check(model, heldout: bool = True, k: int = 5, seed: int = 0, steps: int = 20, evaluator=None, sampler: str = DEFAULT_SAMPLER):
+    "Accuracy of `k` images per distractor prompt (held-out frames by default): the evaluator reading the digit the parser names (`sampler`: e.g. 'fast' with a student)."
     prompts, digits = distractor_prompts(heldout)
-    imgs = _images(model, prompts, k, seed, steps); dig = np.repeat(digits, k)
+    imgs = _images(model, prompts, k, seed, steps, sampler); dig = np.repeat(digits, k)
     ok = (classify(imgs, evaluator)[0].numpy() == dig)
     per_prompt = ok.reshape(len(prompts), k).mean(1)
     worst = [(prompts[i], float(per_prompt[i])) for i in np.argsort(per_prompt, kind='stable')[:5] if per_prompt[i] < 1]
@@ -82,23 +83,32 @@ def quality_check(model, seeds=(0, 1), n_per_digit: int = 200, n_heldout: int = 
     mean = {k: float(np.mean([r[k] for r in rows])) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
     return dict(seeds=list(seeds), n_per_seed=rows[0]['n'], rows=rows, **mean), torch.cat(imgs)
 
+# %% ../nbs/14a_modelcheck.ipynb #a022819b
+@contextlib.contextmanager
+def reading(model, mode: str):
+    "Let `model` read prompts with `prompt_mode` `mode` ('typed', 'canonical', 'parsed') inside the block, then as before."
+    old, model.prompt_mode = model.prompt_mode, mode
+    try: yield model
+    finally: model.prompt_mode = old
+
 # %% ../nbs/14a_modelcheck.ipynb #ddb005a1
-def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=(0, 1), n_per_digit: int = 200, steps: int = 20) -> dict:
-    "Every measurement of this chapter for the weights `checkpoint` (None: the bundled ones), as one json-ready record."
+def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=(0, 1), n_per_digit: int = 200, steps: int = 20, fast=None) -> dict:
+    "Every measurement of this chapter for the weights `checkpoint` (None: the bundled ones), as one json-ready record; `fast`: also a student's distractors."
     from textdiff_mnist.bench import machine_info
     from textdiff_mnist.checkpoint import weights_fingerprint
     model, t0 = get_model(checkpoint, 'cpu'), time.time()
     q, qi = quality_check(model, seeds, n_per_digit, steps=steps)
     d, di = distractor_check(model, True, k_distractor, steps=steps)
     dt, _ = distractor_check(model, False, 1, steps=steps)
-    style = {}
-    try:                          # 'lexicon': the words as typed (what the encoder learnt); '_via_parser': as generate reads them
-        for name, lex, canon in (('lexicon', SYNONYMS, False), ('canonical', canonical_lexicon(), True),
-                                 ('heldout_synonyms', HELDOUT_SYNONYMS, True), ('lexicon_via_parser', SYNONYMS, True)):
-            model.canonical_words = canon; style[name] = style_check(model, lex, k_style, steps=steps)
-    finally: model.canonical_words = True
+    with reading(model, 'canonical'): de, _ = distractor_check(model, True, k_distractor, steps=steps)   # the encoder alone
+    df = None if fast is None else distractor_check(model_for('fast', fast), True, k_distractor, sampler='fast')[0]
+    style = {}                    # 'lexicon': the words as typed (what the encoder learnt); the others as generate reads them
+    for name, lex, mode in (('lexicon', SYNONYMS, 'typed'), ('canonical', canonical_lexicon(), model.prompt_mode),
+                            ('heldout_synonyms', HELDOUT_SYNONYMS, model.prompt_mode), ('lexicon_via_parser', SYNONYMS, model.prompt_mode)):
+        with reading(model, mode): style[name] = style_check(model, lex, k_style, steps=steps)
     specks = torch.cat([qi, di])
-    return dict(fingerprint=weights_fingerprint(model), quality=q, distractors_heldout=d, distractors_trained=dt, style=style,
+    return dict(fingerprint=weights_fingerprint(model), prompt_mode=model.prompt_mode, quality=q, distractors_heldout=d,
+                distractors_heldout_encoder=de, distractors_heldout_fast=df, distractors_trained=dt, style=style,
                 specks=dict(n=len(specks), rate=speck_rate(to_uint8(specks))), steps=steps,
                 machine=machine_info('cpu'), minutes=round((time.time() - t0) / 60, 1), date=time.strftime('%Y-%m-%d %H:%M'))
 
@@ -112,13 +122,15 @@ def save_check(record: dict, label: str, path) -> Path:
     return path
 
 def main(argv=None):
-    "`python -m textdiff_mnist.modelcheck --checkpoint W --label v2 [--out results/model_check.json]`."
+    "`python -m textdiff_mnist.modelcheck --checkpoint W --label v2 [--fast bundled] [--out results/model_check.json]`."
     import argparse
     ap = argparse.ArgumentParser(description='the model check of chapter 14a for one weights file')
     ap.add_argument('--checkpoint', default=None); ap.add_argument('--label', required=True)
+    ap.add_argument('--fast', default=None, help="a distilled student's weights: also its held-out distractors ('bundled': the shipped one)")
     ap.add_argument('--out', default='results/model_check.json'); ap.add_argument('--threads', type=int, default=None)
     a = ap.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
-    print(save_check(check_model(a.checkpoint), a.label, a.out))
+    fast = None if a.fast is None else fast_weights() if a.fast == 'bundled' else a.fast
+    print(save_check(check_model(a.checkpoint, fast=fast), a.label, a.out))
 
 if __name__ == '__main__' and 'get_ipython' not in globals(): main()

@@ -17,8 +17,8 @@ from .schedule import make_schedule, v_to_x0, from_model_space
 from .unet import model_device, schedule_on, amp_context
 
 # %% auto #0
-__all__ = ['GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'GRID_STYLES', 'sampling_timesteps', 'guidance_weight', 'StepContext',
-           'ddim_step', 'ddpm_step', 'dpm_step', 'sample', 'grid_prompts', 'style_grid']
+__all__ = ['GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'NOISE_CLIP', 'GRID_STYLES', 'sampling_timesteps', 'guidance_weight',
+           'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'clip_noise', 'sample', 'grid_prompts', 'style_grid']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
 def sampling_timesteps(T: int, steps: int) -> list[int]:
@@ -115,10 +115,18 @@ def _check_start(x_start, t_start, cond, n: int, T: int) -> int:
     return int(t_start)
 
 # %% ../nbs/10_samplers.ipynb #44261a74
+NOISE_CLIP = 2.0        # the starting noise is clipped to [-2, 2] and rescaled: its outliers became stray specks (chapter 5)
+
+def clip_noise(x: torch.Tensor, clip: float | None = NOISE_CLIP) -> torch.Tensor:
+    "Standard-normal noise `x` clipped to [-clip, clip], then scaled back to unit variance (None: unchanged)."
+    if clip is None: return x
+    phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
+    return x.clamp(-clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))   # the clipped std
+
 @torch.inference_mode()
 def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
            progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp',
-           x_start=None, t_start: int | None = None, cond=None, on_state=None, amp: bool = True):
+           x_start=None, t_start: int | None = None, cond=None, on_state=None, amp: bool = True, noise_clip: float | None = NOISE_CLIP):
     "Sample one image per prompt on the model's device; returns float CPU images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
     prompts, seeds = _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds)
     model.eval(); dev = model_device(model)
@@ -127,7 +135,7 @@ def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: floa
     cond, null = model.encode(prompts) if cond is None else cond.to(dev), model.encode([''])
     gens = [generator_for(s) for s in seeds]
     noise = lambda: _noise(gens, (1, 28, 28)).to(dev)    # drawn per image on the CPU, then moved: the same on any device
-    x = noise() if x_start is None else x_start.to(dev, copy=True)
+    x = clip_noise(noise(), noise_clip) if x_start is None else x_start.to(dev, copy=True)
     if on_state is not None: on_state(0, x.cpu())
     step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, noise), []
     for i in progress_bar(range(len(ts)), leave=False) if progress else range(len(ts)):

@@ -16,9 +16,9 @@ from .captions import canonical_prompt
 from .schedule import NoiseSchedule
 
 # %% auto #0
-__all__ = ['TINY_CONFIG', 'MODEL_SIZES', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig', 'ConditionalUNet',
-           'DiffusionModel', 'model_config', 'DeviceError', 'available_devices', 'resolve_device', 'model_device',
-           'schedule_on', 'amp_context']
+__all__ = ['TINY_CONFIG', 'PROMPT_MODES', 'MODEL_SIZES', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig',
+           'ConditionalUNet', 'DiffusionModel', 'model_config', 'DeviceError', 'available_devices', 'resolve_device',
+           'model_device', 'schedule_on', 'amp_context']
 
 # %% ../nbs/08_unet.ipynb #84059e36
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.) -> torch.Tensor:
@@ -104,6 +104,10 @@ class ConditionalUNet(nn.Module):
         return F.pixel_shuffle(self.out(h), 2)
 
 # %% ../nbs/08_unet.ipynb #b119d41d
+PROMPT_MODES = {'typed': str,                                              # the prompt as typed
+                'canonical': canonical_prompt,                             # lexicon style words made canonical
+                'parsed': lambda p: canonical_prompt(p, only_parsed=True)} # only the digit and the style words the parser used
+
 class DiffusionModel(nn.Module):
     "Text encoder + conditional UNet, built from (and carrying) a `UNetConfig`."
     def __init__(self, cfg: UNetConfig | None = None):
@@ -111,10 +115,10 @@ class DiffusionModel(nn.Module):
         self.cfg = cfg or UNetConfig()
         self.text_encoder = TextEncoder(**self.cfg.text)
         self.unet = ConditionalUNet(self.cfg)
-    canonical_words = True        # read lexicon style words as their canonical word (chapter 14a measures why); False: as typed
+    prompt_mode = 'parsed'        # what the encoder reads: 'typed', 'canonical' or 'parsed' (PROMPT_MODES; chapter 14a measures why)
     def encode(self, prompts) -> torch.Tensor:
-        "Prompt vectors; with `canonical_words`, style words of the lexicon are first replaced by their canonical word (chapter 3)."
-        return self.text_encoder.encode([canonical_prompt(p) for p in prompts] if self.canonical_words else list(prompts))
+        "Prompt vectors of `prompts` as `prompt_mode` rewrites them (chapter 3's `canonical_prompt`); '' gives the null vector."
+        return self.text_encoder.encode([PROMPT_MODES[self.prompt_mode](p) for p in prompts])
     def forward(self, x, t, text_vec): return self.unet(x, t, text_vec)
     def config(self) -> dict: return asdict(self.cfg)
     @classmethod

@@ -11,8 +11,9 @@ Steps, each cached in OUT (a rerun skips what is done; distillation resumes mid-
 2. the teacher's rows (its 20-step default at 50/digit, and 200/digit x seeds 0 and 1 with held-out phrasings and attributes),
    in a second process while 1 runs (`--serial`: after it);
 3. export the student (float16, model card) and measure it as the teacher in 2, with the fast sampler;
-4. `speed_compare` with 2 torch threads and with 1; 5. CAS: `write_dataset` of 60,000 fast digits + `cas_benchmark`
-   (a second process while 3 and 6 run, with a third writing the dataset's chunks from the far end); 6. the rounds picture;
+4. CAS: `write_dataset` of 60,000 fast digits + `cas_benchmark` (a second process while 3 and 5 run, with a third writing
+   the dataset's chunks from the far end); 5. the rounds picture; 6. `speed_compare` with 2 torch threads and with 1, last,
+   when the run's other processes have ended (a timing beside a busy process measures the machine, not the sampler);
 7. `check_targets`, OUT/distill.json and OUT/textdiff_mnist_fast.pt with the full card; `--ship` copies both and the picture.
 Every process runs with `--threads` torch threads (default 1). Exit status 2 with one line on stderr for bad use.
 """
@@ -331,12 +332,12 @@ def main(argv=None):
     _, summary = distill(run.teacher, data, cfg, out, measure=measure, log=log)
     final = out/f'stage{len(cfg.rounds)}.pt'
     if not (out/'student.pt').exists(): export_student(final, out/'student.pt', student_card(run.teacher_fp, cfg, summary['stages']))
-    speed = run.part('speed', run._speed)                       # timings first, before the CAS process starts
     cproc = None if serial else run.spawn('cas')
     fast = run.part('fast', run._fast)
     if not (out/'distill_rounds.png').exists(): run.rounds_picture(out/'distill_rounds.png')
     teacher = run.join('teacher', tproc)
     cas = run.join('cas', cproc)
+    speed = run.part('speed', run._speed)          # timings last, when this run's other processes have ended (load_avg records the rest)
     student_fp = weights_fingerprint(load_model(out/'student.pt'))
     res = assemble(run, summary, teacher, fast, speed, cas, student_fp)
     export_student(final, out/'textdiff_mnist_fast.pt', student_card(run.teacher_fp, cfg, summary['stages'], card_results(res)))

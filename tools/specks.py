@@ -6,12 +6,14 @@
     python tools/specks.py --n 2000 --quality --section final clip2.5 dpm20   # before/after, with accuracy and Fréchet ratio
 
 results/specks.json was made by: `--real --endings dpm20 g0 noclamp`, then `clip2.5 ddpm20 eta0.5`, then `dpm10 ddim20`
-(all --n 1000), then the before/after line above.
+(all --n 1000), then the before/after line above; with v2: `--n 2500 --section v2_final dpm20 clip2.5`, and
+`--n 5000 --seed 100000 --quality --section v2_n5000 dpm20 clip2.5 clip2 clip2s clip2.5s` (the library's default since: clip2s).
 
 Prompts are the ten digit words, balanced: image i asks for digit i % 10 with seed `--seed` + i, the same images in every
 variant (so variants differ only by what they name). The sampling loop is chapter 10's `sample` step for step (checked
 against it on a small batch before anything is measured), with hooks the library does not offer: no clamp of the x0
-estimate, weights rounded to bf16, the starting noise clipped to [-c, c] (`init_clip`), and other last steps (`--endings`):
+estimate, weights rounded to bf16, the starting noise clipped to [-c, c] (`init_clip`; with `init_rescale` then scaled back to unit variance, as the library's
+`clip_noise` does), and other last steps (`--endings`):
 
   x0      the library's: at the last timestep jump to the clean-image estimate
   to0     step with the sampler from the last timestep to t = 0 and return x_0 as it is
@@ -34,16 +36,21 @@ from textdiff_mnist.schedule import make_schedule, v_to_x0, from_model_space
 from textdiff_mnist.samplers import sample, sampling_timesteps, guidance_weight, StepContext, STEPS, _noise
 from textdiff_mnist.metrics import has_speck, conditional_accuracy, frechet_report
 
-BASE = dict(sampler='dpm', steps=20, guidance=1.1, schedule='ramp', clamp=True, weights='stored', eta=0.0, init_clip=None)
-VARIANTS = {   # name -> what differs from the library default (DPM-Solver++ 20 steps, guidance 1.1 ramp, clamped x0)
+BASE = dict(sampler='dpm', steps=20, guidance=1.1, schedule='ramp', clamp=True, weights='stored', eta=0.0, init_clip=None, init_rescale=False)
+VARIANTS = {   # name -> what differs from DPM-Solver++ 20 steps, guidance 1.1 ramp, clamped x0, unclipped noise (the library before clip2.5)
     'dpm20': {}, 'dpm10': dict(steps=10), 'dpm50': dict(steps=50), 'dpm100': dict(steps=100),
     'ddim20': dict(sampler='ddim'), 'ddpm20': dict(sampler='ddpm'), 'ddpm100': dict(sampler='ddpm', steps=100),
     'g0': dict(guidance=0.0), 'g3': dict(guidance=3.0), 'g1.1const': dict(schedule='constant'),
     'noclamp': dict(clamp=False), 'bf16': dict(weights='bf16'),
     'eta0.5': dict(sampler='ddim', eta=0.5), 'eta0.5s50': dict(sampler='ddim', eta=0.5, steps=50),
-    'clip2.5': dict(init_clip=2.5), 'clip3': dict(init_clip=3.0),   # the starting noise clipped to [-c, c]
+    'clip2': dict(init_clip=2.0), 'clip2s': dict(init_clip=2.0, init_rescale=True), 'clip2.5s': dict(init_clip=2.5, init_rescale=True), 'clip2.5': dict(init_clip=2.5), 'clip3': dict(init_clip=3.0),   # the starting noise clipped to [-c, c]
 }
 ENDINGS = ('x0', 'to0', 'to0+x0', 'plus10')
+
+def clipped_std(c: float) -> float:
+    "Standard deviation of a standard normal clipped to [-c, c]."
+    phi, Phi = math.exp(-c * c / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(c / math.sqrt(2)))
+    return math.sqrt((2 * Phi - 1) - 2 * c * phi + 2 * c * c * (1 - Phi))
 
 def prompts_seeds(n: int, seed: int):
     "The digit words, balanced over the ten digits, and one seed per image."
@@ -70,7 +77,7 @@ def x0_estimate(model, sched, x, t, cond, null, g, clamp=True):
 
 @torch.inference_mode()
 def run_batch(model, prompts, seeds, sampler='dpm', steps=20, guidance=1.1, schedule='ramp', clamp=True, endings=('x0',),
-              eta=0.0, init_clip=None):
+              eta=0.0, init_clip=None, init_rescale=False):
     "One batch along the sampler's trajectory: {ending: images in [0,1]} and the x0 estimates of every step (list of (N,1,28,28))."
     sched = make_schedule(model.cfg.schedule, model.cfg.T); T = sched.T
     ts = sampling_timesteps(T, steps)
@@ -78,6 +85,7 @@ def run_batch(model, prompts, seeds, sampler='dpm', steps=20, guidance=1.1, sche
     gens = [generator_for(s) for s in seeds]
     noise = lambda: _noise(gens, (1, 28, 28))
     x = noise() if init_clip is None else noise().clamp(-init_clip, init_clip)
+    if init_clip is not None and init_rescale: x = x / clipped_std(init_clip)     # back to unit variance
     step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, noise), []
     est = lambda x, t: x0_estimate(model, sched, x, t, cond, null, guidance_weight(guidance, schedule, t, T), clamp)
     for i, t in enumerate(ts):
@@ -95,11 +103,11 @@ def run_batch(model, prompts, seeds, sampler='dpm', steps=20, guidance=1.1, sche
     return out, x0s
 
 def check_loop(model):
-    "The loop above, library settings, must give chapter 10's `sample` images exactly (4 images, 5 steps, dpm and ddim)."
+    "The loop above, library settings without the noise clip, must give chapter 10's `sample` images exactly (4 images, 5 steps, dpm and ddim)."
     p, s = prompts_seeds(4, 123)
     for sampler in ('dpm', 'ddim'):
         ours = run_batch(model, p, s, sampler, 5, 1.1, 'ramp')[0]['x0']
-        lib = sample(model, p, sampler, 5, 1.1, seeds=s, guidance_schedule='ramp')
+        lib = sample(model, p, sampler, 5, 1.1, seeds=s, guidance_schedule='ramp', noise_clip=None)
         if not torch.equal(ours, lib): sys.exit(f"specks.py: the loop differs from samplers.sample ({sampler}): fix it first")
 
 def wilson(k: int, n: int, z: float = 1.96):
@@ -115,7 +123,7 @@ def measure(model, name: str, n: int, seed: int, endings, batch_size: int = 250,
     t0 = time.time(); outs, traj = {e: [] for e in endings}, []
     for i in range(0, n, batch_size):
         o, x0s = run_batch(m, prompts[i:i + batch_size], seeds[i:i + batch_size], cfg['sampler'], cfg['steps'],
-                           cfg['guidance'], cfg['schedule'], cfg['clamp'], endings, cfg['eta'], cfg['init_clip'])
+                           cfg['guidance'], cfg['schedule'], cfg['clamp'], endings, cfg['eta'], cfg['init_clip'], cfg['init_rescale'])
         for e in endings: outs[e].append(o[e])
         traj.append(torch.stack(x0s))
     secs = time.time() - t0
