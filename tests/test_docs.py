@@ -54,6 +54,7 @@ def open_page(browser, path, problems):
         route.abort()
     page.route('**/*', local_only)
     page.goto(url + path, wait_until='load')
+    page.wait_for_load_state('networkidle')   # the favicon is fetched after 'load': leaving earlier aborts it (a flaky 'request failed')
     return page
 
 
