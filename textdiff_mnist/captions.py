@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/captions.html.md"""
 
 # %% ../nbs/03_captions.ipynb #4fc84f77
 from __future__ import annotations
-import re
+import re, zlib
 from dataclasses import dataclass
 import numpy as np
 from .core import DIGIT_WORDS
@@ -14,8 +14,9 @@ from .core import DIGIT_WORDS
 # %% auto #0
 __all__ = ['ATTRIBUTES', 'SYNONYMS', 'HELDOUT_SYNONYMS', 'TRAIN_TEMPLATES', 'HELDOUT_TEMPLATES', 'TRAIN_POSTFIXES',
            'HELDOUT_POSTFIXES', 'INTENSIFIERS', 'TRAIN_FRAMES', 'HELDOUT_FRAMES', 'STOPWORDS', 'FILLER',
-           'IGNORED_EXAMPLE', 'caption', 'captions_for', 'ParsedPrompt', 'parse_prompt', 'distractor_prompts',
-           'NoDigitError', 'require_digit', 'IgnoredWordsWarning', 'ignored_words', 'canonical_prompt']
+           'IGNORED_EXAMPLE', 'STYLE_PRIOR', 'caption', 'captions_for', 'ParsedPrompt', 'parse_prompt',
+           'distractor_prompts', 'NoDigitError', 'require_digit', 'IgnoredWordsWarning', 'ignored_words',
+           'canonical_prompt', 'style_prior', 'complete_style']
 
 # %% ../nbs/03_captions.ipynb #b58358ba
 ATTRIBUTES = ('thickness', 'slant', 'width')   # the same order as in `attributes.ATTRIBUTES`
@@ -250,11 +251,10 @@ class ParsedPrompt:
     @property
     def ambiguous(self) -> bool: return len(self.digits) > 1
 
-def parse_prompt(text) -> ParsedPrompt:
-    "Parse free text into a digit and attribute levels (never raises; see `require_digit`)."
+def _scan(text) -> tuple[list, list]:
+    "The levels each attribute's phrases name (3 sets) and the distinct digits named, in order."
     toks = _tokens(text) if isinstance(text, str) else []
-    levels, digits, i = [None, None, None], [], 0
-    seen = [set(), set(), set()]
+    seen, digits, i = [set(), set(), set()], [], 0
     while i < len(toks):
         for L in range(min(_MAXLEN, len(toks) - i), 0, -1):
             hit = _PHRASES.get(tuple(toks[i:i+L]))
@@ -264,6 +264,11 @@ def parse_prompt(text) -> ParsedPrompt:
             d = _digit_of(toks[i])
             if d is not None and d not in digits: digits.append(d)
             i += 1
+    return seen, digits
+
+def parse_prompt(text) -> ParsedPrompt:
+    "Parse free text into a digit and attribute levels (never raises; see `require_digit`)."
+    seen, digits = _scan(text)
     levels = tuple(next(iter(s)) if len(s) == 1 else None for s in seen)
     return ParsedPrompt(digits[0] if len(digits) == 1 else None, levels, tuple(digits))
 
@@ -360,3 +365,22 @@ def canonical_prompt(text, only_parsed: bool = False) -> str:
         i += 1
     out = ' '.join(out)
     return f"{_article(out)} {out}" if only_parsed and out else out
+
+# %% ../nbs/03_captions.ipynb #4c105ebd
+def style_prior(q=(_P_KEEP, _P_MID, _P_KEEP)) -> tuple:
+    "Per level, the probability of adding its word to a prompt that leaves the attribute unsaid, when captions mention level L with probability q[L]."
+    keep = [1 - x for x in q]
+    unsaid = min(sum(keep) / k for k in keep) / 3          # weight of 'leave it unsaid': as much as the most-unsaid level allows
+    return tuple(1 / 3 - unsaid * k / sum(keep) for k in keep)
+
+STYLE_PRIOR = style_prior()
+
+# %% ../nbs/03_captions.ipynb #ff7ea43a
+def complete_style(text: str, seed: int, prior=STYLE_PRIOR) -> str:
+    "`text` with a canonical style word added, with `prior`'s probabilities drawn from `seed`, for each attribute it leaves unsaid ('' stays '')."
+    if not text: return text
+    seen, u = _scan(text)[0], np.random.default_rng(zlib.crc32(f"style {seed}".encode())).random(len(ATTRIBUTES))
+    cum = np.cumsum(prior)
+    words = [SYNONYMS[a][int(np.searchsorted(cum, u[i], side='right'))][0]
+             for i, a in enumerate(ATTRIBUTES) if not seen[i] and u[i] < cum[-1]]
+    return ' '.join(words + [text])

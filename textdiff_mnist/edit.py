@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from . import __version__
 from .core import generator_for, image_grid, to_uint8, atomic_write
 from .schedule import make_schedule, q_sample, to_model_space
-from .samplers import sample, clip_noise
+from .samplers import sample, clip_noise, prompt_vectors
 from .checkpoint import weights_fingerprint
 from .attributes import measure_attributes
 from .evaluator import classify
@@ -138,7 +138,7 @@ def restyle_images(model, images, prompts, strength: float, seeds, steps: int = 
     t = start_timestep(strength, sched)
     xt = q_sample(sched, to_model_space(images), torch.full((len(images),), t), _forward_noise(seeds))
     return sample(model, prompts, sampler, restyle_steps(t, sched.T, steps), guidance, seeds, x_start=xt, t_start=t,
-                  guidance_schedule=guidance_schedule, amp=amp)
+                  guidance_schedule=guidance_schedule, amp=amp, style_prior=False)   # styles left unsaid stay the source's
 
 # %% ../nbs/18_edit.ipynb #633f3c6b
 def restyle(image, prompt: str, strength: float = 0.5, seed: int = 0, n: int = 1, steps: int = DEFAULT_STEPS,
@@ -209,7 +209,7 @@ def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, 
     sa = image_seed(seed_a, prompt_a, 0); sb = sa if seed_b is None else image_seed(seed_b, prompt_b, 0)
     na, nb = (clip_noise(torch.randn((1, 28, 28), generator=generator_for(s))) for s in (sa, sb))     # as `sample` starts
     ws = interpolation_weights(frames)
-    ca, cb = model.encode([prompt_a, prompt_b])
+    ca, cb = prompt_vectors(model, [prompt_a, prompt_b], [sa, sb])     # as `sample` reads them
     x = torch.stack([slerp(na, nb, w) for w in ws]); cond = torch.stack([(1 - w) * ca + w * cb for w in ws])
     return sample(model, interpolation_labels(prompt_a, prompt_b, frames), sampler, steps, float(guidance), [sa] * frames,
                   x_start=x, cond=cond, guidance_schedule=guidance_schedule, on_state=on_state, amp=amp)

@@ -16,7 +16,7 @@ from .attributes import measure_attributes, load_attributes
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, speck_rate
 from .fast import fast_weights
-from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER
+from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER, DEFAULT_GUIDANCE
 
 # %% auto #0
 __all__ = ['distractor_check', 'word_means', 'canonical_lexicon', 'style_check', 'quality_check', 'reading', 'check_model',
@@ -78,7 +78,7 @@ def quality_check(model, seeds=(0, 1), n_per_digit: int = 200, n_heldout: int = 
     ev = evaluator if evaluator is not None else load_evaluator()
     rows, imgs = [], []
     for s in seeds:
-        row, pool = measure_setting(model, Setting('dpm', steps, 1.1, n_per_digit, n_heldout, n_attr), ev, seed=s)
+        row, pool = measure_setting(model, Setting(DEFAULT_SAMPLER, steps, DEFAULT_GUIDANCE, n_per_digit, n_heldout, n_attr), ev, seed=s)
         rows.append(row); imgs.append(pool['images'])
     mean = {k: float(np.mean([r[k] for r in rows])) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
     return dict(seeds=list(seeds), n_per_seed=rows[0]['n'], rows=rows, **mean), torch.cat(imgs)

@@ -13,12 +13,14 @@ import numpy as np
 import torch
 from fastprogress.fastprogress import progress_bar
 from .core import DIGIT_WORDS, generator_for, image_grid
+from .captions import complete_style
 from .schedule import make_schedule, v_to_x0, from_model_space
 from .unet import model_device, schedule_on, amp_context
 
 # %% auto #0
 __all__ = ['GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'NOISE_CLIP', 'GRID_STYLES', 'sampling_timesteps', 'guidance_weight',
-           'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'clip_noise', 'sample', 'grid_prompts', 'style_grid']
+           'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'clip_noise', 'prompt_vectors', 'sample',
+           'grid_prompts', 'style_grid']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
 def sampling_timesteps(T: int, steps: int) -> list[int]:
@@ -123,16 +125,21 @@ def clip_noise(x: torch.Tensor, clip: float | None = NOISE_CLIP) -> torch.Tensor
     phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
     return x.clamp(-clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))   # the clipped std
 
+def prompt_vectors(model, prompts, seeds, style_prior: bool = True) -> torch.Tensor:
+    "What `sample` conditions on: each prompt with the styles it leaves unsaid drawn from its image's seed (`complete_style`), unless `style_prior` is False."
+    return model.encode([complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else list(prompts))
+
 @torch.inference_mode()
 def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
            progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp',
-           x_start=None, t_start: int | None = None, cond=None, on_state=None, amp: bool = True, noise_clip: float | None = NOISE_CLIP):
+           x_start=None, t_start: int | None = None, cond=None, on_state=None, amp: bool = True, noise_clip: float | None = NOISE_CLIP,
+           style_prior: bool = True):
     "Sample one image per prompt on the model's device; returns float CPU images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
     prompts, seeds = _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds)
     model.eval(); dev = model_device(model)
     sched = make_schedule(model.cfg.schedule, model.cfg.T); dsched = schedule_on(sched, dev)
     ts = sampling_timesteps(_check_start(x_start, t_start, cond, len(prompts), sched.T) + 1, steps)
-    cond, null = model.encode(prompts) if cond is None else cond.to(dev), model.encode([''])
+    cond, null = prompt_vectors(model, prompts, seeds, style_prior) if cond is None else cond.to(dev), model.encode([''])
     gens = [generator_for(s) for s in seeds]
     noise = lambda: _noise(gens, (1, 28, 28)).to(dev)    # drawn per image on the CPU, then moved: the same on any device
     x = clip_noise(noise(), noise_clip) if x_start is None else x_start.to(dev, copy=True)
