@@ -101,13 +101,15 @@ def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=
     d, di = distractor_check(model, True, k_distractor, steps=steps)
     dt, _ = distractor_check(model, False, 1, steps=steps)
     with reading(model, 'canonical'): de, _ = distractor_check(model, True, k_distractor, steps=steps)   # the encoder alone
-    df = None if fast is None else distractor_check(model_for('fast', fast), True, k_distractor, sampler='fast')[0]
+    student = None if fast is None else model_for('fast', fast)
+    df = None if fast is None else distractor_check(student, True, k_distractor, sampler='fast')[0]
     style = {}                    # 'lexicon': the words as typed (what the encoder learnt); the others as generate reads them
     for name, lex, mode in (('lexicon', SYNONYMS, 'typed'), ('canonical', canonical_lexicon(), model.prompt_mode),
                             ('heldout_synonyms', HELDOUT_SYNONYMS, model.prompt_mode), ('lexicon_via_parser', SYNONYMS, model.prompt_mode)):
         with reading(model, mode): style[name] = style_check(model, lex, k_style, steps=steps)
     specks = torch.cat([qi, di])
-    return dict(fingerprint=weights_fingerprint(model), prompt_mode=model.prompt_mode, quality=q, distractors_heldout=d,
+    return dict(fingerprint=weights_fingerprint(model), prompt_mode=model.prompt_mode, style_prior=True,   # generate always completes unsaid styles
+                fast_fingerprint=None if fast is None else weights_fingerprint(student), quality=q, distractors_heldout=d,
                 distractors_heldout_encoder=de, distractors_heldout_fast=df, distractors_trained=dt, style=style,
                 specks=dict(n=len(specks), rate=speck_rate(to_uint8(specks))), steps=steps,
                 machine=machine_info('cpu'), minutes=round((time.time() - t0) / 60, 1), date=time.strftime('%Y-%m-%d %H:%M'))

@@ -13,7 +13,8 @@ Steps, each cached in OUT (a rerun skips what is done; distillation resumes mid-
 3. export the student (float16, model card) and measure it as the teacher in 2, with the fast sampler;
 4. CAS: `write_dataset` of 60,000 fast digits + `cas_benchmark` (a second process while 3 and 5 run, with a third writing
    the dataset's chunks from the far end); 5. the rounds picture; 6. `speed_compare` with 2 torch threads and with 1, last,
-   when the run's other processes have ended (a timing beside a busy process measures the machine, not the sampler);
+   when the run's other processes have ended (a timing beside a busy process measures the machine, not the sampler), in a
+   process of its own with OpenMP's default thread waiting (the other processes wait passively, which suits a busy machine);
 7. `check_targets`, OUT/distill.json and OUT/textdiff_mnist_fast.pt with the full card; `--ship` copies both and the picture.
 Every process runs with `--threads` torch threads (default 1). Exit status 2 with one line on stderr for bad use.
 """
@@ -21,8 +22,10 @@ from __future__ import annotations
 import argparse, json, os, shutil, subprocess, sys, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
-os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')     # before torch starts OpenMP: with more threads than free cores (a shared machine),
-import numpy as np                                      # spinning threads made 2-thread timings 15x slower than 1-thread ones here
+TIMING_ENV = 'TEXTDIFF_DISTILL_TIMING'   # set in the timing process: OpenMP as users get it
+if os.environ.get(TIMING_ENV) != '1':    # before torch starts OpenMP: with more threads than free cores (a shared machine), spinning
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')   # threads made 2-thread timings 15x slower than 1-thread ones here; but alone,
+import numpy as np                       # PASSIVE threads wake slowly and made ten fast digits 2x slower (0.18 s vs 0.08 s at 2 threads)
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,8 +133,8 @@ class Run:
         write_json(f, r); log(f"{name}: done in {r['_cost']['wall_s']:.0f} s wall")
         return r
 
-    def spawn(self, name):
-        "Compute part `name` in a second process (same arguments); returns the process, or None if the part is cached."
+    def spawn(self, name, env=None):
+        "Compute part `name` in a second process (same arguments, environment `env`); returns the process, or None if the part is cached."
         if self._file(name).exists(): return None
         pf = self.out/f'{name}.pid'
         if pf.exists() and _alive(pid := int(pf.read_text())):       # still running from an earlier start of this command
@@ -142,7 +145,7 @@ class Run:
         if self.a.cas_n: args += ['--cas-n', str(self.a.cas_n)]
         if self.a.teacher: args += ['--teacher', str(self.a.teacher)]
         logf = open(self.out/f'{name}.log', 'a')
-        log(f"{name}: started in process {(p := subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT)).pid} (log {self.out/f'{name}.log'})")
+        log(f"{name}: started in process {(p := subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, env=env)).pid} (log {self.out/f'{name}.log'})")
         pf.write_text(str(p.pid))
         return p
 
@@ -309,7 +312,7 @@ def main(argv=None):
     p.add_argument('--parallel', action='store_true', help='with --quick: the second processes all the same (as the full run)')
     p.add_argument('--cas-n', type=int, default=None, help='generated digits for the CAS (default 60,000; a smaller set scores lower)')
     p.add_argument('--threads', type=int, default=1, help='torch threads per process (default 1)')
-    p.add_argument('--part', default=None, choices=('teacher', 'cas', 'cas_gen'), help=argparse.SUPPRESS)
+    p.add_argument('--part', default=None, choices=('teacher', 'cas', 'cas_gen', 'speed'), help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.threads < 1: fail(f"--threads must be at least 1, got {a.threads}")
     if a.quick and a.ship: fail("a --quick run is never shipped: drop --ship")
@@ -337,7 +340,10 @@ def main(argv=None):
     if not (out/'distill_rounds.png').exists(): run.rounds_picture(out/'distill_rounds.png')
     teacher = run.join('teacher', tproc)
     cas = run.join('cas', cproc)
-    speed = run.part('speed', run._speed)          # timings last, when this run's other processes have ended (load_avg records the rest)
+    # timings last, when this run's other processes have ended (load_avg records the rest), in a process of their own whose
+    # OpenMP threads behave as in any user's process (no OMP_WAIT_POLICY=PASSIVE, which this script sets for its busy parts)
+    timing_env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'} | {TIMING_ENV: '1'}
+    speed = run.join('speed', None if serial else run.spawn('speed', env=timing_env))
     student_fp = weights_fingerprint(load_model(out/'student.pt'))
     res = assemble(run, summary, teacher, fast, speed, cas, student_fp)
     export_student(final, out/'textdiff_mnist_fast.pt', student_card(run.teacher_fp, cfg, summary['stages'], card_results(res)))

@@ -1,6 +1,7 @@
 """Variety of style in default samples, with and without the style prior (chapter 3's `complete_style`).
 
     python tools/style_prior.py --out results/style_prior.json                  # the shipped file: seeds 0 1, g 0 1.1 2
+    python tools/style_prior.py --guidance 1.5 --readings prior --out results/style_prior.json   # then: completed prompts at 1.5
     python tools/style_prior.py --seeds 0 --guidance 1.1 --out /tmp/sp.json     # one row pair
 
 For each seed and guidance, the accuracy prompts of chapter 14 (200 training-phrasing prompts per digit, none naming a
@@ -49,6 +50,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--checkpoint', default=None); ap.add_argument('--out', default='results/style_prior.json')
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1]); ap.add_argument('--guidance', type=float, nargs='+', default=[0.0, 1.1, 2.0])
+    ap.add_argument('--readings', nargs='+', default=['typed', 'prior'], choices=('typed', 'prior'))
     ap.add_argument('--n-per-digit', type=int, default=200); ap.add_argument('--threads', type=int, default=1)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -59,7 +61,7 @@ def main(argv=None):
     for seed in a.seeds:
         res.setdefault('real', {})[str(seed)] = spread(real[floor_indices(a.n_per_digit * 10, seed, 0)])
         for g in a.guidance:
-            for prior in (False, True):
+            for prior in [r == 'prior' for r in a.readings]:
                 r = row(model, ev, seed, g, prior, a.n_per_digit)
                 res['rows'][f"seed{seed} g{g} {'prior' if prior else 'typed'}"] = r
                 print(json.dumps(r), flush=True)
