@@ -61,6 +61,7 @@ results: $(STAMP)
 	$(BIN)/python -m textdiff_mnist.modelcheck --label v2 --fast bundled --out results/model_check.json
 	$(BIN)/python tools/style_prior.py --out results/style_prior.json
 	$(BIN)/python tools/style_prior.py --guidance 1.5 1.7 --readings prior --out results/style_prior.json
+	$(BIN)/python tools/style_prior.py --guidance 1.7 --readings prior --schedule interval --out results/style_prior.json
 	$(BIN)/python -m textdiff_mnist.modelcheck --checkpoint weights/textdiff_mnist_v1.pt --label v1 --out results/model_check.json
 	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"

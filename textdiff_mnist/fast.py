@@ -92,29 +92,30 @@ def _assemble(out: Path, parts: Path, n: int, prompts, digits, recipe: dict):
 # %% ../nbs/10a_fast.ipynb #894ba88a
 class _Run:
     "Sample a chunk: (prompts, seeds) -> images, with the settings recorded in the recipe."
-    def __init__(self, model, sampler, steps, guidance): self.model, self.sampler, self.steps, self.guidance = model, sampler, steps, guidance
+    def __init__(self, model, sampler, steps, guidance, schedule):
+        self.model, self.sampler, self.steps, self.guidance, self.schedule = model, sampler, steps, guidance, schedule
     def __call__(self, prompts, seeds):
         if self.sampler == 'fast': return sample_fast(self.model, prompts, self.steps, seeds)
-        return sample(self.model, prompts, self.sampler, self.steps, self.guidance, seeds)
+        return sample(self.model, prompts, self.sampler, self.steps, self.guidance, seeds, guidance_schedule=self.schedule)
 
-def _dataset_sampler(sampler, checkpoint, device, steps, guidance):
+def _dataset_sampler(sampler, checkpoint, device, steps, guidance, schedule):
     "The model and chunk sampler of a dataset: the student (its own steps, guidance baked in) for 'fast', else `checkpoint` or the bundled teacher."
     if isinstance(checkpoint, torch.nn.Module): model = checkpoint
     else: model = load_model(checkpoint or (fast_weights() if sampler == 'fast' else weights_dir()/'textdiff_mnist.pt'))
     model = model.to(resolve_device(device or 'auto')).eval()
     if sampler == 'fast':
         st = fast_card(checkpoint or fast_weights())['steps'] if not isinstance(checkpoint, torch.nn.Module) else steps
-        return model, _Run(model, 'fast', st, 0.0)
-    return model, _Run(model, sampler, int(steps), float(guidance))
+        return model, _Run(model, 'fast', st, 0.0, None)
+    return model, _Run(model, sampler, int(steps), float(guidance), schedule)
 
 # %% ../nbs/10a_fast.ipynb #b2ceb0be
 def write_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int = 1000, checkpoint=None, device=None,
-                  steps: int = 20, guidance: float = 1.1, progress: bool = True, callback=None) -> Path:
+                  steps: int = 20, guidance: float = 1.7, guidance_schedule: str = 'interval', progress: bool = True, callback=None) -> Path:
     "Generate `n` balanced digits into the .npz `out` in resumable chunks (see above); `callback(done, total)` after each chunk."
     out = _check_dataset_args(out, n, chunk, sampler)
-    model, run = _dataset_sampler(sampler, checkpoint, device, steps, guidance)
+    model, run = _dataset_sampler(sampler, checkpoint, device, steps, guidance, guidance_schedule)
     prompts, digits = dataset_prompts(n, seed)
-    recipe = dict(kind='dataset', n=int(n), seed=int(seed), sampler=sampler, steps=run.steps, guidance=run.guidance, chunk=int(chunk),
+    recipe = dict(kind='dataset', n=int(n), seed=int(seed), sampler=sampler, steps=run.steps, guidance=run.guidance, guidance_schedule=run.schedule, chunk=int(chunk),
                   textdiff_mnist=__version__, weights=weights_fingerprint(model))
     parts = out.with_name(out.name + '.parts'); parts.mkdir(parents=True, exist_ok=True); mf = parts/'manifest.json'
     if mf.exists() and (old := json.loads(mf.read_text())) != recipe:

@@ -18,9 +18,9 @@ from .schedule import make_schedule, v_to_x0, from_model_space
 from .unet import model_device, schedule_on, amp_context
 
 # %% auto #0
-__all__ = ['GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'NOISE_CLIP', 'GRID_STYLES', 'sampling_timesteps', 'guidance_weight',
-           'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'clip_noise', 'prompt_vectors', 'sample',
-           'grid_prompts', 'style_grid']
+__all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'NOISE_CLIP', 'GRID_STYLES', 'sampling_timesteps',
+           'guidance_weight', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'clip_noise', 'prompt_vectors',
+           'sample', 'grid_prompts', 'style_grid']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
 def sampling_timesteps(T: int, steps: int) -> list[int]:
@@ -30,13 +30,14 @@ def sampling_timesteps(T: int, steps: int) -> list[int]:
     return [int(round(x)) for x in np.linspace(T - 1, 0, steps + 1)[:-1]]
 
 # %% ../nbs/10_samplers.ipynb #a1bf3777
-GUIDANCE_SCHEDULES = ('ramp', 'constant')
+GUIDANCE_SHAPES = {'ramp': (1.0, 1.0), 'constant': (0.0, 1.0), 'interval': (1.0, 0.8)}   # name: (rise, stop)
+GUIDANCE_SCHEDULES = tuple(GUIDANCE_SHAPES)
 
 def guidance_weight(guidance: float, schedule: str, t: int, T: int) -> float:
-    "Guidance weight at timestep `t` of `T`: `guidance` throughout ('constant'), or rising linearly from 0 at t = T to `guidance` at t = 0 ('ramp')."
-    if schedule == 'constant': return float(guidance)
-    if schedule == 'ramp': return float(guidance) * (1 - t / T)
-    raise ValueError(f"unknown guidance schedule {schedule!r}; expected one of {', '.join(GUIDANCE_SCHEDULES)}")
+    "Guidance weight at timestep `t` of `T`: `guidance` x (1 - rise t/T) up to the fraction `stop` of the way to the clean image, then 0."
+    if schedule not in GUIDANCE_SHAPES: raise ValueError(f"unknown guidance schedule {schedule!r}; expected one of {', '.join(GUIDANCE_SCHEDULES)}")
+    rise, stop = GUIDANCE_SHAPES[schedule]
+    return 0.0 if 1 - t / T > stop else float(guidance) * (1 - rise * t / T)
 
 # %% ../nbs/10_samplers.ipynb #d06690af
 def _guided_x0(model, sched, x, t, cond, null, guidance):
@@ -162,7 +163,7 @@ def grid_prompts(styles=GRID_STYLES) -> list[str]:
     "The prompts of `style_grid`, row by row: the digit words, then 'a {style} {d}' for each style and digit."
     return [f"a {s} {d}" if s else w for s in styles for d, w in enumerate(DIGIT_WORDS)]
 
-def style_grid(model, styles=GRID_STYLES, steps: int = 20, guidance: float = 1.1, guidance_schedule: str = 'ramp',
+def style_grid(model, styles=GRID_STYLES, steps: int = 20, guidance: float = 1.7, guidance_schedule: str = 'interval',
                seed: int = 0, scale: int = 2):
     "Digits x styles: one column per digit, one row per style, each image labelled with its prompt (a PIL image)."
     prompts = grid_prompts(styles)

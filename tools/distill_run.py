@@ -215,7 +215,7 @@ class Run:
         from textdiff_mnist.core import atomic_write, to_uint8
         P, npz = self.plan, self.out/f'synth{self.plan.cas_n}.npz'
         parts = npz.with_name(npz.name + '.parts'); parts.mkdir(parents=True, exist_ok=True)
-        _, sampler = _dataset_sampler('fast', self.out/'student.pt', None, 20, 1.1)
+        _, sampler = _dataset_sampler('fast', self.out/'student.pt', None, 20, 0.0, None)
         prompts, _ = dataset_prompts(P.cas_n, 0)
         try:
             for k in reversed(range(-(-P.cas_n // P.cas_chunk))):
