@@ -17,7 +17,7 @@ from .captions import captions_for
 from .attributes import ATTRIBUTES, LEVEL_WORDS
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, frechet_report, attribute_adherence
-from .samplers import SAMPLERS, sample, style_grid
+from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample, style_grid
 from .generation import (model_for, sampler_call, generate, get_model, bundled_weights, image_seed,
                                      DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 from .checkpoint import read_checkpoint, plot_history
@@ -69,7 +69,7 @@ def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     grid = [(s, st, float(g)) for s in (samplers or FULL_SAMPLERS) for st in (steps or FULL_STEPS) for g in (guidances or FULL_GUIDANCES)
             if makes_sense(s, st) and not (st >= 1000 and guidances is None and g != 3.0)]
     grid = [(s, st, g, DEFAULT_SCHEDULE) for s, st, g in grid] + \
-           [(s, st, g, 'constant') for s, st, g in grid if g and s == 'dpm' and DEFAULT_SCHEDULE != 'constant']
+           [(s, st, g, sch) for sch in GUIDANCE_SCHEDULES if sch != DEFAULT_SCHEDULE for s, st, g in grid if g and s == 'dpm']
     for s, st, _, _ in grid:
         if s not in SAMPLERS + ('fast',): raise ValueError(f"unknown sampler {s!r}; expected one of {', '.join(SAMPLERS + ('fast',))}")
         if not 1 <= st <= 1000: raise ValueError(f"steps must be between 1 and 1000, got {st}")

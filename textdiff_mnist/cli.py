@@ -73,7 +73,8 @@ def _gen_opts(g, n=1, samplers=None):
     g.add_argument('--steps', type=_positive_int, default=DEFAULT_STEPS, help='sampler steps (network evaluations)')
     g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help='classifier-free guidance scale (0 = none)')
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
-                   help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; constant: the same at every step')
+                   help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth '
+                        '(the default); constant: the same at every step')
     g.add_argument('--sampler', choices=samplers or SAMPLERS, default=DEFAULT_SAMPLER)
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
     _device_opts(g)

@@ -72,7 +72,7 @@ class GenerateBody(BaseModel):
     n: int = Field(1, ge=1, le=MAX_IMAGES, description='images per prompt')
     steps: int = Field(DEFAULT_STEPS, ge=1, le=MAX_STEPS, description='sampler steps (network evaluations)')
     guidance: float = Field(DEFAULT_GUIDANCE, ge=0, le=MAX_GUIDANCE, allow_inf_nan=False, description='classifier-free guidance weight')
-    guidance_schedule: Literal[GUIDANCE_SCHEDULES] = Field(DEFAULT_SCHEDULE, description='ramp: rises to the weight at the clean end')
+    guidance_schedule: Literal[GUIDANCE_SCHEDULES] = Field(DEFAULT_SCHEDULE, description='ramp: rises to the weight at the clean end; interval: the ramp, off for the last fifth of the steps; constant')
     sampler: Literal[GENERATE_SAMPLERS] = Field(DEFAULT_SAMPLER, description="'fast': the distilled 4-step student (steps and guidance are its own)")
     seed: int = Field(0, ge=0, le=2**63 - 1, description='the same seed gives the same image for a prompt')
     format: Literal['png', 'json'] = Field('png', description='png: a labelled grid; json: base64 PNGs, seeds, digits')
