@@ -55,7 +55,8 @@ readme: $(STAMP)
 
 results: $(STAMP)
 	$(TDM) bench --out results --stem bench --threads 1
-	$(TDM) bench --quick --n-per-digit 100 --seed 1 --threads 2 --out results --stem bench_seed1
+	$(TDM) bench --quick --n-per-digit 100 --seed 1 --threads 2 --out runs/bench_seed1 --stem bench_seed1
+	cp runs/bench_seed1/bench_seed1.json runs/bench_seed1/bench_seed1.csv runs/bench_seed1/bench_seed1.md results/
 	$(TDM) bench --quick --edit 5 --no-memory --threads 1 --out runs/bench_quick_v2 --stem bench_quick_v2
 	cp runs/bench_quick_v2/bench_quick_v2.json runs/bench_quick_v2/bench_quick_v2.csv runs/bench_quick_v2/bench_quick_v2.md results/
 	$(BIN)/python -m textdiff_mnist.modelcheck --label v2 --fast bundled --out results/model_check.json

@@ -16,7 +16,7 @@ from .attributes import measure_attributes, load_attributes
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, speck_rate
 from .fast import fast_weights
-from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER, DEFAULT_GUIDANCE
+from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
 
 # %% auto #0
 __all__ = ['distractor_check', 'word_means', 'canonical_lexicon', 'style_check', 'quality_check', 'reading', 'check_model',
@@ -111,7 +111,7 @@ def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=
     return dict(fingerprint=weights_fingerprint(model), prompt_mode=model.prompt_mode, style_prior=True,   # generate always completes unsaid styles
                 fast_fingerprint=None if fast is None else weights_fingerprint(student), quality=q, distractors_heldout=d,
                 distractors_heldout_encoder=de, distractors_heldout_fast=df, distractors_trained=dt, style=style,
-                specks=dict(n=len(specks), rate=speck_rate(to_uint8(specks))), steps=steps,
+                specks=dict(n=len(specks), rate=speck_rate(to_uint8(specks))), steps=steps, guidance=DEFAULT_GUIDANCE, guidance_schedule=DEFAULT_SCHEDULE,
                 machine=machine_info('cpu'), minutes=round((time.time() - t0) / 60, 1), date=time.strftime('%Y-%m-%d %H:%M'))
 
 # %% ../nbs/14a_modelcheck.ipynb #e5fa9774

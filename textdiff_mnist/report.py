@@ -128,7 +128,8 @@ def _save_fig(fig, path):
 # %% ../nbs/15_report.ipynb #8a3cfc61
 _FID_TITLE = 'Fréchet distance / real-vs-real floor\n(at equal n; hollow: fewer images, not comparable)'
 _COLORS = {'dpm': 'tab:blue', 'ddim': 'tab:orange', 'ddpm': 'tab:green'}
-_MARKERS = {0.0: 'o', 1.0: 's', 1.1: 'P', 2.0: '*', 3.0: '^', 5.0: 'D'}   # by guidance; 'X' for any other
+_MARKERS = {0.0: 'o', 1.0: 's', 1.1: 'P', 1.7: 'P', 2.0: '*', 3.0: '^', 5.0: 'D'}   # by guidance; 'X' for any other
+_LINES = {'interval': '-', 'ramp': ':', 'constant': '--'}                           # by guidance schedule
 
 def _log_ratio_axis(a):
     from matplotlib.ticker import FuncFormatter
@@ -159,8 +160,8 @@ def plot_quality_vs_steps(rows, path=None):
         const = sch == 'constant' and g > 0
         for a, k in zip(ax, ('accuracy', 'fid_ratio')):
             a.plot([r['steps'] for r in rs], [_val(r, k) for r in rs], marker=_MARKERS.get(g, 'X'), color=_COLORS.get(s),
-                   linestyle=('--' if const else '-') if len(rs) > 1 else 'none', label=f"{s} g={g:g}" + (' constant' if const else ''),
-                   markerfacecolor='none' if const else None)
+                   linestyle=_LINES.get(sch if g > 0 else 'interval', '-') if len(rs) > 1 else 'none',
+                   label=f"{s} g={g:g}" + (f' {sch}' if g > 0 else ''), markerfacecolor='none' if const else None)
             for r in rs:
                 if _hollow(r, k):
                     a.plot([r['steps']], [_val(r, k)], marker=_MARKERS.get(g, 'X'), color='w', markersize=4)
