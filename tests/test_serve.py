@@ -61,7 +61,7 @@ def test_browser(server, tmp_path):
     assert bad_status == 422
     api_message = json.loads(bad_body)['error']
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=shutil.which('chromium'), args=['--no-sandbox'])
+        b = _chromium(pw)
         try:
             pg = b.new_page(viewport=dict(width=900, height=760))
             pg.goto(server + '/')
@@ -89,6 +89,51 @@ def test_browser(server, tmp_path):
             pg.screenshot(path=str(tmp_path/'error.png'))
         finally: b.close()
     assert (tmp_path/'page.png').stat().st_size > 0
+
+def _chromium(pw):
+    return pw.chromium.launch(executable_path=shutil.which('chromium'), args=['--no-sandbox'])
+
+def test_browser_as_you_type(tmp_path):
+    # the bundled weights' server also serves the distilled student: the page offers "as you type", which draws with it
+    # after each pause in typing, one request at a time, and treats a half-typed description (422) as "keep typing"
+    _need(fastapi is not None, 'the serve extra is not installed: pip install -e ".[serve]"')
+    _need(shutil.which('chromium') is not None, 'no system chromium on PATH (apt-get install chromium)')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: sync_playwright = None
+    _need(sync_playwright is not None, 'the playwright package is not installed (pip install playwright; never `playwright install`)')
+    from textdiff_mnist.serve import start_server, stop_server
+    p, url = start_server(['--max-images', 8, '--device', 'cpu'], env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    try:
+        with sync_playwright() as pw:
+            b = _chromium(pw)
+            try:
+                pg = b.new_page(viewport=dict(width=900, height=760))
+                sent = []
+                pg.on('request', lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith('/v1/generate') else None)
+                pg.goto(url + '/')
+                assert pg.is_visible('#live-box')
+                pg.fill('#prompt', ''); pg.fill('#n', '4'); pg.check('#live')
+                assert pg.input_value('#sampler') == 'fast'
+                pg.wait_for_function("document.getElementById('status').textContent.startsWith('keep typing')", timeout=30_000)
+                assert pg.is_hidden('#error')                       # an empty box is not an error while typing
+                pg.type('#prompt', 'a thi', delay=40)
+                pg.wait_for_function("document.getElementById('status').textContent.includes('No digit found')", timeout=30_000)
+                assert pg.is_hidden('#error') and pg.inner_text('#status').startswith('keep typing'), pg.inner_text('#status')
+                pg.type('#prompt', 'ck 4', delay=40)
+                pg.wait_for_function("document.querySelector('#results figcaption') && "
+                                     "document.querySelector('#results figcaption').textContent.startsWith('a thick 4digit') && "
+                                     "!document.body.hasAttribute('aria-busy')", timeout=30_000)
+                pg.wait_for_timeout(500)                              # nothing more is sent once typing stops
+                assert pg.eval_on_selector_all('#results img', 'imgs => imgs.length') == 4
+                assert 'fast: the distilled student' in pg.inner_text('#status'), pg.inner_text('#status')
+                prompts = [r['prompt'] for r in sent]
+                assert prompts[-1] == 'a thick 4' and all(r['sampler'] == 'fast' for r in sent), sent
+                assert len(prompts) < len('a thick 4') + 1, prompts     # pauses, not keys: fewer requests than keys
+                drawn = pg.eval_on_selector_all('#results img', 'imgs => imgs.map(i => i.src)')
+                pg.uncheck('#live'); pg.type('#prompt', '2', delay=40); pg.wait_for_timeout(400)
+                assert len(sent) == len(prompts) and pg.eval_on_selector_all('#results img', 'imgs => imgs.map(i => i.src)') == drawn
+            finally: b.close()
+    finally: stop_server(p)
 
 def test_load_test_smoke(server):
     from textdiff_mnist.serve import load_test

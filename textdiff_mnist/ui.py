@@ -63,6 +63,8 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
         seed=W.IntText(value=seed, description='Seed', style=st, layout=W.Layout(width='220px')),
         random_seed=W.Checkbox(value=False, description='random seed', indent=False, layout=W.Layout(width='auto')),
         denoise=W.Checkbox(value=False, description='show the denoising', indent=False, layout=W.Layout(width='auto')),
+        live=W.Checkbox(value=False, description='as you type (fast)', indent=False, layout=W.Layout(width='auto'),
+                        tooltip='redraw on every edit of the description, with the 4-step distilled sampler'),
         checkpoint=W.Text(value='' if checkpoint is None else str(checkpoint), description='Checkpoint',
                           placeholder='empty = bundled weights', style=st, layout=wide()),
         button=W.Button(description='Generate', button_style='primary', icon='play'),
@@ -94,11 +96,12 @@ class GeneratorUI:
         self.button.on_click(lambda b: self._on_generate(b))
         self.save_button.on_click(lambda b: self._on_save(b))
         self.gif_button.on_click(lambda b: self._on_save_gif(b))
+        self.live.observe(lambda ch: self._on_live(ch), names='value')
         self.widget = W.VBox([
             W.HTML('<b>textdiff-mnist</b>: describe a handwritten digit'),
             W.HBox([self.prompt, self.button]),
             W.HBox([W.Label('Examples:'), *self.examples], layout=W.Layout(flex_flow='row wrap')),
-            W.HBox([self.n, self.sampler]), W.HBox([self.steps, self.guidance, self.schedule]),
+            W.HBox([self.n, self.sampler, self.live]), W.HBox([self.steps, self.guidance, self.schedule]),
             W.HBox([self.seed, self.random_seed, self.denoise]),
             W.HBox([self.checkpoint, self.device]), self.progress, self.status, self.image, self.ignored, self.strip,
             W.HBox([self.save_path, self.save_button, self.gif_button])])
@@ -120,9 +123,9 @@ def _on_step(self: GeneratorUI, step, total):
     self.progress.max = total; self.progress.value = step
 
 @patch
-def _read_request(self: GeneratorUI) -> dict:
-    "The settings in the controls (after drawing a seed if *random seed* is ticked), validated: `GenerationError` if bad."
-    if self.random_seed.value: self.seed.value = self._rng.randrange(2**31)
+def _read_request(self: GeneratorUI, draw: bool = True) -> dict:
+    "The settings in the controls (after drawing a seed if *random seed* is ticked and `draw`), validated: `GenerationError` if bad."
+    if self.random_seed.value and draw: self.seed.value = self._rng.randrange(2**31)
     req = dict(prompt=self.prompt.value.strip(), n=self.n.value, steps=self.steps.value,
                guidance=float(self.guidance.value), sampler=self.sampler.value, seed=self.seed.value,
                guidance_schedule=self.schedule.value, checkpoint=self._checkpoint_arg(), device=self.device.value)
@@ -139,6 +142,11 @@ def _strip(self: GeneratorUI, model, req):
     return png_bytes(denoising_strip(x0s, scale=self.scale))
 
 # %% ../nbs/16_ui.ipynb #08d04c80
+def _settings_label(model, req) -> str:
+    "What ran, in words: for 'fast' the student's own steps (steps and guidance of the request are not used), else the request's."
+    if req['sampler'] == 'fast': return f"fast: the distilled student, {model.fast_steps} steps, guidance baked in"
+    return f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})'
+
 @patch
 def _generate(self: GeneratorUI):
     try:
@@ -169,7 +177,7 @@ def _generate(self: GeneratorUI):
     load = '' if (req['checkpoint'], req['device']) in self._loaded else f' (+ {t1 - t0:.1f} s loading the model)'
     self._loaded.add((req['checkpoint'], req['device']))
     self._set_status(f'<b>{req["n"]} × “{_esc(req["prompt"])}”</b> in {t2 - t1:.2f} s{load} · seed {req["seed"]} · '
-                     f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})')
+                     + _settings_label(model, req))
 
 # %% ../nbs/16_ui.ipynb #25b6d8e2
 @patch
@@ -179,11 +187,30 @@ def _on_example(self: GeneratorUI, b):
     self._on_generate(b)
 
 @patch
-def _on_generate(self: GeneratorUI, b=None):
-    if self.busy or time.monotonic() - self._ended < self.debounce: return   # one run at a time, see above
+def _run_once(self: GeneratorUI):
     self.busy, self.button.disabled = True, True
     try: self._generate()
     finally: self.busy, self.button.disabled, self._ended = False, False, time.monotonic()
+
+@patch
+def _on_generate(self: GeneratorUI, b=None):
+    if self.busy or time.monotonic() - self._ended < self.debounce: return   # one run at a time, see above
+    self._run_once()
+
+# %% ../nbs/16_ui.ipynb #e914534d
+@patch
+def _on_live(self: GeneratorUI, change=None):
+    "Ticking *as you type*: follow the description box with the fast sampler (and a run at once); unticking: stop following it."
+    if not self.live.value: return self.prompt.unobserve(self._on_type, names='value')
+    self.sampler.value = 'fast'; self.prompt.observe(self._on_type, names='value'); self._on_type()
+
+@patch
+def _on_type(self: GeneratorUI, change=None):
+    "With *as you type* ticked, a run for each edit of the description; a description that is not valid yet keeps the last grid."
+    if not self.live.value or self.busy: return
+    try: self._read_request(draw=False)
+    except GenerationError as e: return self._set_status(f'keep typing: {_esc(e)}')
+    self._run_once()
 
 # %% ../nbs/16_ui.ipynb #fcb36f5d
 @patch
