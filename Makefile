@@ -68,7 +68,7 @@ results: $(STAMP)
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
 	$(BIN)/python tools/screenshot_ui.py results/ui.png
 	$(BIN)/python -m textdiff_mnist.serve --screenshot results/serve.png
-	$(BIN)/python -m textdiff_mnist.serve --load-test --clients 4,13 --seconds 20 --out results/serve_load.json
+	$(BIN)/python -m textdiff_mnist.serve --load-test --clients 4,13 --seconds 20 --samplers dpm,fast --out results/serve_load.json
 	$(BIN)/python tools/make_readme.py
 	$(BIN)/python tools/build_docs.py --screenshots results
 

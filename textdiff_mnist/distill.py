@@ -28,10 +28,10 @@ __all__ = ['TARGETS', 'DistillConfig', 'cosine_lr', 'distill_batch', 'guided_x0'
 @dataclass
 class DistillConfig:
     "The distillation recipe: guidance to bake in, training steps of stage A and of each halving round, optimiser settings."
-    guidance: float = 1.3                # baked in: below `generate`'s 1.7, since four steps already cost variety
+    guidance: float = 1.4                # baked in: below `generate`'s 1.7, since four steps already cost variety
     guidance_schedule: str = 'interval'
     bake_steps: int = 250                # stage A: training steps
-    rounds: tuple = ((16, 200), (8, 500))    # (teacher steps, training steps) per round; the student makes half the steps
+    rounds: tuple = ((16, 200), (8, 1000))   # (teacher steps, training steps) per round; the student makes half the steps
     batch_size: int = 64
     lr: float = 1e-4                     # AdamW, linear warm-up then cosine decay to 0 in every stage
     warmup: int = 50
@@ -139,7 +139,8 @@ def train_stage(student, teacher, data, cfg: DistillConfig, stage: int, n_steps:
             save_checkpoint(ck, _stage_state(student, opt, step + 1, losses, time.process_time() - c0, time.perf_counter() - w0))
         if step + 1 == stop_at: return dict(stopped_at=stop_at)
     student.eval()
-    return dict(steps=n_steps, cpu_s=time.process_time() - c0, wall_s=time.perf_counter() - w0, final_loss=float(np.mean(losses[-100:])))
+    return dict(steps=n_steps, cpu_s=time.process_time() - c0, wall_s=time.perf_counter() - w0, final_loss=float(np.mean(losses[-100:])),
+                threads=torch.get_num_threads())
 
 # %% ../nbs/19_distill.ipynb #ba907875
 def _stages(cfg: DistillConfig) -> list[tuple]:

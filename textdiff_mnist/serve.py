@@ -411,20 +411,21 @@ def stop_server(p):
     except subprocess.TimeoutExpired: p.kill(); p.wait()
 
 # %% ../nbs/17_serve.ipynb #731fac59
-def load_benchmark(clients=(4, 13), seconds: float = 20.0, server_args=(), request: dict | None = None, out=None) -> dict:
-    "For each number of clients, a fresh server and a `load_test`; the server's peak memory; optionally saved as JSON."
+def load_benchmark(clients=(4, 13), seconds: float = 20.0, server_args=(), request: dict | None = None, out=None, samplers=(None,)) -> dict:
+    "For each sampler (None: the request's) and number of clients, a fresh server and a `load_test`; the server's peak memory; optionally saved as JSON."
     import platform, torch
-    runs = []
-    for n in clients:
+    runs, base = [], request or LOAD_REQUEST
+    for sampler, n in [(s, n) for s in samplers for n in clients]:
+        req = base if sampler is None else dict(base, sampler=sampler)
         load = round(os.getloadavg()[0], 2) if hasattr(os, 'getloadavg') else None     # what else was running on the machine
         p, url = start_server(server_args)
         try:
-            load_test(url, 1, 0.01, request)                                   # warm-up: one request
-            r = load_test(url, n, seconds, request)
+            load_test(url, 1, 0.01, req)                                       # warm-up: one request
+            r = load_test(url, n, seconds, req)
             health = json.loads(urllib.request.urlopen(url + '/v1/health').read())
-            runs.append(dict(r, peak_server_rss_mib=peak_rss_mib(p.pid), load_avg_before=load, limits=health['limits']))
+            runs.append(dict(r, sampler=req.get('sampler', DEFAULT_SAMPLER), peak_server_rss_mib=peak_rss_mib(p.pid), load_avg_before=load, limits=health['limits']))
         finally: stop_server(p)
-    res = dict(request=request or LOAD_REQUEST, server_args=list(map(str, server_args)), runs=runs,
+    res = dict(request=base, server_args=list(map(str, server_args)), runs=runs,
                machine=dict(cpu=platform.processor() or platform.machine(), cores=os.cpu_count(), torch=torch.__version__,
                             torch_threads=torch.get_num_threads(), python=platform.python_version()))
     if out: Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1) + '\n')
@@ -460,6 +461,7 @@ def serve_parser() -> argparse.ArgumentParser:
     p.add_argument('--clients', default='4,13', help='load test: comma-separated numbers of concurrent clients, one run each')
     p.add_argument('--seconds', type=float, default=20.0, help='load test: seconds per run')
     p.add_argument('--out', default=None, help='load test: write the results here as JSON')
+    p.add_argument('--samplers', default=None, help="load test: comma-separated samplers, one set of runs each (e.g. dpm,fast; default: the server's default)")
     p.add_argument('--screenshot', default=None, metavar='PATH', help="save a picture of the page after a generation")
     return p
 
@@ -468,10 +470,13 @@ def main(argv=None):
     a = serve_parser().parse_args(argv)
     try: s = ServeSettings.from_args(a); check_device(a.device)     # a bad setting or device: one line, before loading
     except ValueError as e: print(f'textdiff-mnist serve: error: {e}', file=sys.stderr); sys.exit(2)
+    samplers = [x.strip() for x in a.samplers.split(',')] if a.samplers else [None]
+    if bad := [x for x in samplers if x not in (None,) + GENERATE_SAMPLERS]:
+        print(f"textdiff-mnist serve: error: --samplers: unknown sampler {bad[0]!r}; choose from {', '.join(GENERATE_SAMPLERS)}", file=sys.stderr); sys.exit(2)
     flags = [x for f in fields(ServeSettings) if getattr(a, f.name) is not None for x in ('--' + f.name.replace('_', '-'), getattr(a, f.name))]
     flags += (['--checkpoint', a.checkpoint] if a.checkpoint else []) + ['--device', a.device]
     if a.load_test:
-        res = load_benchmark([int(x) for x in a.clients.split(',')], a.seconds, flags, out=a.out)
+        res = load_benchmark([int(x) for x in a.clients.split(',')], a.seconds, flags, out=a.out, samplers=samplers)
         return print(json.dumps(res['runs'], indent=1))
     if a.screenshot:
         p, url = start_server(flags)

@@ -246,8 +246,8 @@ class Run:
 # ---- the whole run ---------------------------------------------------------------------------------------------
 def mean(rows, key): return float(np.mean([r[key] for r in rows]))
 
-def assemble(run: Run, summary, teacher, fast, speed, cas, student_fp) -> dict:
-    "results/distill.json: the structure chapter 19 and the index read."
+def assemble(run: Run, summary, teacher, fast, speed, cas, student_fp, found=()) -> dict:
+    "results/distill.json: the structure chapter 19 and the index read (`found`: stages already in the run directory when this start began)."
     from textdiff_mnist.distill import check_targets
     from textdiff_mnist.bench import machine_label
     P, cfg = run.plan, run.cfg
@@ -256,7 +256,11 @@ def assemble(run: Run, summary, teacher, fast, speed, cas, student_fp) -> dict:
     fm = {k: mean(fast['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
     fm.update({k: int(min(r[k] for r in fast['rows'])) for k in ATTRS})      # wins of the worse seed
     tm = {k: mean(teacher['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
-    cost = dict(cpu_s=sum(s['cpu_s'] for s in stages), wall_s=sum(s['wall_s'] for s in stages), threads=run.a.threads)
+    threads = sorted({s['threads'] for s in summary['stages'] if s.get('threads')}) or [run.a.threads]   # as each stage recorded it
+    cost = dict(cpu_s=sum(s['cpu_s'] for s in stages), wall_s=sum(s['wall_s'] for s in stages), threads=threads[0] if len(threads) == 1 else threads,
+                note="each stage's process CPU time (over all its torch threads) and elapsed time, recorded when it was trained"
+                     + (f"; stages {', '.join(map(str, found))} were in the run directory before this start (an earlier start, or another "
+                        "run of the same recipe and teacher) and were measured here" if found else ''))
     speed = {k: v for k, v in speed.items() if k != '_cost'}; cas = {k: v for k, v in cas.items() if k != '_cost'}
     for f in sorted(run.parts.glob('cas*.json')):             # CAS runs of other sizes in this run directory: kept beside
         other = json.loads(f.read_text()); cas.update({k: v for k, v in other.items() if k[:1] == 'n' and k[1:].isdigit() and k not in cas})
@@ -269,8 +273,9 @@ def assemble(run: Run, summary, teacher, fast, speed, cas, student_fp) -> dict:
             f"{100 * tm['heldout_accuracy']:.1f}%; ten digits {speed['ten_s']['fast']:.3f} s vs {speed['ten_s']['default']:.3f} s "
             f"({speed['speedup']:.1f}x); distillation {cost['cpu_s'] / 60:.1f} CPU min ({cost['wall_s'] / 60:.1f} wall min, shared machine). "
             f"CAS {100 * cas['cas']:.2f}% with {P.cas_n:,} generated digits (the evaluator trained on real digits: {100 * cas['real_trained']:.2f}%). "
-            + (f"Targets missed: {', '.join(missed)}." if missed else "Every target met.")
-            + (" The default stays dpm 20." if missed else ""))
+            + (f"Targets missed: {', '.join(missed)}. The default stays dpm 20." if missed else
+               "Every target met. The default stays dpm 20, held to the model's own targets (accuracy >= 99.5% at a Fréchet ratio <= 1.30); "
+               "fast is the default of the dataset writer and of as-you-type."))
     return dict(machine=machine_label(), threads=run.a.threads, config=json.loads(json.dumps(asdict(cfg))), teacher=run.teacher_fp,
                 student=student_fp, teacher_row=teacher['teacher_row'], stages=stages,
                 final=dict(n_per_digit=P.final_n, seeds=list(P.seeds), rows=teacher['rows'] + fast['rows'], fast_mean=fm, teacher_mean=tm,
@@ -321,10 +326,11 @@ def main(argv=None):
     run.serial = a.serial or (a.quick and not a.parallel)      # --quick: one process (seconds, not worth a second start-up)
     if a.part == 'cas_gen': run._cas_gen(); return
     if a.part: run.part(a.part, getattr(run, f'_{a.part}')); return
-    from textdiff_mnist.distill import distill, measure_student, round_steps, student_card, export_student
+    from textdiff_mnist.distill import distill, measure_student, round_steps, student_card, export_student, _stages
     from textdiff_mnist.train import TrainingData
     from textdiff_mnist.checkpoint import load_model, weights_fingerprint
     out, cfg, P = run.out, run.cfg, run.plan
+    found = [k for k, _, _ in _stages(cfg) if (out/f'stage{k}.pt').exists()]
     import textdiff_mnist
     log(f"teacher {run.teacher_fp} ({run.teacher_path}); recipe {asdict(cfg)}; out {out}; code {Path(textdiff_mnist.__file__).parent}")
     serial = run.serial
@@ -345,7 +351,7 @@ def main(argv=None):
     timing_env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'} | {TIMING_ENV: '1'}
     speed = run.join('speed', None if serial else run.spawn('speed', env=timing_env))
     student_fp = weights_fingerprint(load_model(out/'student.pt'))
-    res = assemble(run, summary, teacher, fast, speed, cas, student_fp)
+    res = assemble(run, summary, teacher, fast, speed, cas, student_fp, found)
     export_student(final, out/'textdiff_mnist_fast.pt', student_card(run.teacher_fp, cfg, summary['stages'], card_results(res)))
     assert weights_fingerprint(load_model(out/'textdiff_mnist_fast.pt')) == student_fp
     write_json(out/'distill.json', res)
