@@ -5,8 +5,12 @@
 # Regenerating shipped artefacts is separate and explicit (hours on 2 CPU cores; never part of a test):
 #   make results    the benchmark (results/bench.*, plots), the sample grid, the screenshots (UI, server page, docs),
 #                   the server's load test, README.md and index
+#                   (the records of earlier weights stay as they were measured: v2's in results/model_check.json,
+#                   results/style_prior.json, results/specks.json; its weights are at the git tag v2)
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
-#   make weights    rerun the v2 recipe (fine-tunes weights/textdiff_mnist_v1.pt) into runs/v2 and copy its weights to textdiff_mnist/weights/
+#   make weights    rerun the v3 recipe (recipe v2, which fine-tunes weights/textdiff_mnist_v1.pt, then v3's epochs) into runs/v3
+#                   and copy its weights to textdiff_mnist/weights/ (then: make distill, for the fast student of the new weights)
+#   make distill    re-distil the fast student from the bundled weights and measure it (tools/distill_run.py --ship)
 #   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +21,7 @@ TDM := $(BIN)/textdiff-mnist
 # what the working tree holds (tracked changes and untracked, not ignored, files): a test run must leave it as it was
 TREE_STATE := { git status --porcelain; git diff HEAD --binary | sha1sum; }
 
-.PHONY: install demo test test-slow export readme results weights evaluator docs
+.PHONY: install demo test test-slow export readme results weights distill evaluator docs
 
 install: $(STAMP)
 
@@ -59,10 +63,8 @@ results: $(STAMP)
 	cp runs/bench_seed1/bench_seed1.json runs/bench_seed1/bench_seed1.csv runs/bench_seed1/bench_seed1.md results/
 	$(TDM) bench --quick --edit 5 --no-memory --threads 1 --out runs/bench_quick_v2 --stem bench_quick_v2
 	cp runs/bench_quick_v2/bench_quick_v2.json runs/bench_quick_v2/bench_quick_v2.csv runs/bench_quick_v2/bench_quick_v2.md results/
-	$(BIN)/python -m textdiff_mnist.modelcheck --label v2 --fast bundled --out results/model_check.json
-	$(BIN)/python tools/style_prior.py --out results/style_prior.json
-	$(BIN)/python tools/style_prior.py --guidance 1.5 1.7 --readings prior --out results/style_prior.json
-	$(BIN)/python tools/style_prior.py --guidance 1.7 --readings prior --schedule interval --out results/style_prior.json
+	$(BIN)/python -m textdiff_mnist.modelcheck --label v3 --fast bundled --out results/model_check.json
+	$(BIN)/python tools/style_prior.py --guidance 1.7 1.8 1.9 --readings prior --schedule interval --out results/style_prior_v3.json
 	$(BIN)/python -m textdiff_mnist.modelcheck --checkpoint weights/textdiff_mnist_v1.pt --label v1 --out results/model_check.json
 	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
@@ -73,8 +75,11 @@ results: $(STAMP)
 	$(BIN)/python tools/build_docs.py --screenshots results
 
 weights: $(STAMP)
-	$(TDM) train --recipe v2 --out runs/v2
-	cp runs/v2/textdiff_mnist.pt textdiff_mnist/weights/textdiff_mnist.pt
+	$(TDM) train --recipe v3 --out runs/v3
+	cp runs/v3/textdiff_mnist.pt textdiff_mnist/weights/textdiff_mnist.pt
+
+distill: $(STAMP)
+	$(BIN)/python tools/distill_run.py --out runs/distill --ship
 
 evaluator: $(STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000

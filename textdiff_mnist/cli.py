@@ -181,7 +181,7 @@ def cmd_train(a):
 def _add_train(sub):
     t = sub.add_parser('train', help='train a model, or resume the checkpoint in --out')
     t.add_argument('--out', default='runs/main', help='run directory (checkpoint, sample grids, curves)')
-    t.add_argument('--recipe', choices=('v2',), default=None, help="a named run: 'v2' reproduces the bundled weights (exported to OUT/textdiff_mnist.pt)")
+    t.add_argument('--recipe', choices=('v2', 'v3'), default=None, help="a named run: 'v3' reproduces the bundled weights (running 'v2', the model it fine-tunes, first; exported to OUT/textdiff_mnist.pt)")
     t.add_argument('--epochs', type=_positive_int); t.add_argument('--batch-size', type=_positive_int)
     t.add_argument('--lr', type=_number); t.add_argument('--seed', type=_non_negative_int)
     t.add_argument('--subset', type=_positive_int, help='train on the first N images only')

@@ -110,7 +110,7 @@ def _dataset_sampler(sampler, checkpoint, device, steps, guidance, schedule):
 
 # %% ../nbs/10a_fast.ipynb #b2ceb0be
 def write_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int = 1000, checkpoint=None, device=None,
-                  steps: int = 20, guidance: float = 1.7, guidance_schedule: str = 'interval', progress: bool = True, callback=None) -> Path:
+                  steps: int = 20, guidance: float = 1.9, guidance_schedule: str = 'interval', progress: bool = True, callback=None) -> Path:
     "Generate `n` balanced digits into the .npz `out` in resumable chunks (see above); `callback(done, total)` after each chunk."
     out = _check_dataset_args(out, n, chunk, sampler)
     model, run = _dataset_sampler(sampler, checkpoint, device, steps, guidance, guidance_schedule)

@@ -1,4 +1,4 @@
-"""Does the model do what the prompt says? Distractor words, the style lexicon, held-out synonyms and stray specks, measured for any weights -- the figures behind the v1 → v2 comparison.
+"""Does the model do what the prompt says? Distractor words, the style lexicon, held-out synonyms and stray specks, measured for any weights -- the figures behind the v1 → v2 → v3 comparison.
 
 Docs: https://textdiff.github.io/textdiff-mnist/modelcheck.html.md"""
 

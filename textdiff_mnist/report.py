@@ -128,7 +128,7 @@ def _save_fig(fig, path):
 # %% ../nbs/15_report.ipynb #8a3cfc61
 _FID_TITLE = 'Fréchet distance / real-vs-real floor\n(at equal n; hollow: fewer images, not comparable)'
 _COLORS = {'dpm': 'tab:blue', 'ddim': 'tab:orange', 'ddpm': 'tab:green'}
-_MARKERS = {0.0: 'o', 1.0: 's', 1.1: 'P', 1.7: 'P', 2.0: '*', 3.0: '^', 5.0: 'D'}   # by guidance; 'X' for any other
+_MARKERS = {0.0: 'o', 1.0: 's', 1.1: 'P', 1.7: 'P', 1.9: 'P', 2.0: '*', 3.0: '^', 5.0: 'D'}   # by guidance; 'X' for any other
 _LINES = {'interval': '-', 'ramp': ':', 'constant': '--'}                           # by guidance schedule
 
 def _log_ratio_axis(a):

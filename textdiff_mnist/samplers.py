@@ -163,7 +163,7 @@ def grid_prompts(styles=GRID_STYLES) -> list[str]:
     "The prompts of `style_grid`, row by row: the digit words, then 'a {style} {d}' for each style and digit."
     return [f"a {s} {d}" if s else w for s in styles for d, w in enumerate(DIGIT_WORDS)]
 
-def style_grid(model, styles=GRID_STYLES, steps: int = 20, guidance: float = 1.7, guidance_schedule: str = 'interval',
+def style_grid(model, styles=GRID_STYLES, steps: int = 20, guidance: float = 1.9, guidance_schedule: str = 'interval',
                seed: int = 0, scale: int = 2):
     "Digits x styles: one column per digit, one row per style, each image labelled with its prompt (a PIL image)."
     prompts = grid_prompts(styles)

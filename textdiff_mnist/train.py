@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/train.html.md"""
 
 # %% ../nbs/11_train.ipynb #f6c9db36
 from __future__ import annotations
-import copy, math, os, platform, time, zlib
+import copy, json, math, os, platform, time, zlib
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -24,13 +24,15 @@ from .text_encoder import add_typo, TextEncoder
 from .unet import (DiffusionModel, UNetConfig, DeviceError, model_config as sized_config, resolve_device,
                                  schedule_on, amp_context)
 from .samplers import style_grid
+from .metrics import label_blobs
 from .checkpoint import (CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint, plot_history,
                                        load_model, export_weights, weights_fingerprint)
 
 # %% auto #0
-__all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'lr_at', 'TrainingData', 'make_captions', 'make_batch', 'Tokenizer',
-           'step_batch', 'EpochBatches', 'epoch_loader', 'init_path', 'Denoiser', 'TrainState', 'save_epoch_figures',
-           'start_state', 'init_distributed', 'train', 'Recipe', 'machine_line', 'recipe_card', 'train_recipe']
+__all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'lr_at', 'TrainingData', 'erase_specks', 'make_captions', 'make_batch',
+           'Tokenizer', 'step_batch', 'EpochBatches', 'epoch_loader', 'init_path', 'Denoiser', 'TrainState',
+           'save_epoch_figures', 'start_state', 'init_distributed', 'train', 'Recipe', 'machine_line', 'recipe_card',
+           'train_recipe']
 
 # %% ../nbs/11_train.ipynb #5e88db35
 @dataclass
@@ -49,6 +51,7 @@ class TrainConfig:
     filler: float = 0.3              # fraction of captions wrapped in a request frame (chapter 3: 'could you draw ... for me?')
     intensity: float = 0.2           # fraction of style words with an intensifier ('very thick')
     init: str | None = None          # start from these weights ('v1': the first bundled model, or a path); None: from scratch
+    clean_specks: bool = False       # erase the ink specks of the training digits first (`erase_specks`)
     seed: int = 0
     subset: int | None = None        # train on the first n images only (tests, quick runs)
     max_steps: int | None = None     # stop after this many steps in total (a planned interrupt)
@@ -78,6 +81,18 @@ class TrainingData:
         return cls(m.train_x, m.train_y, load_attributes(m)['train_levels'])
 
     def __len__(self): return len(self.labels)
+
+# %% ../nbs/11_train.ipynb #9062535b
+def erase_specks(images: np.ndarray, threshold: int = 96, max_pixels: int = 6) -> np.ndarray:
+    "A copy of uint8 `images` `(N,28,28)` with every speck (a blob `has_speck` counts) and its faint rim set to 0."
+    lab = label_blobs(images, threshold); n = len(lab); flat = lab.reshape(n, -1)
+    sizes = np.bincount((flat + 785 * np.arange(n)[:, None]).ravel(), minlength=n * 785).reshape(n, 785)
+    sizes[:, 0] = 0; small = (sizes > 0) & (sizes <= max_pixels)
+    small[np.arange(n), sizes.argmax(1)] = False                          # the largest blob is the digit
+    speck = torch.from_numpy(np.take_along_axis(small, flat, 1).reshape(lab.shape)).float()[:, None]
+    near = F.max_pool2d(speck, 3, 1, 1)[:, 0].numpy() > 0                 # the speck and its 8 neighbours ...
+    out = images.copy(); out[near & ((lab == 0) | (speck[:, 0].numpy() > 0))] = 0   # ... but no other blob's ink
+    return out
 
 # %% ../nbs/11_train.ipynb #b72ba782
 def _step_seed(seed: int, step: int) -> int: return zlib.crc32(f"{seed}:{step}".encode())
@@ -307,6 +322,7 @@ def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | 
     state = start_state(ckpt_path, model_config, config, resume, dev, amp); cfg = state.config
     if cfg.batch_size % world: raise ValueError(f"batch size {cfg.batch_size} does not split evenly over {world} processes")
     data = data if data is not None else TrainingData.mnist()
+    if cfg.clean_specks: data = TrainingData(erase_specks(data.images), data.labels, data.levels)
     N = len(data) if cfg.subset is None else min(cfg.subset, len(data))
     spe = max(1, N // cfg.batch_size); total = cfg.epochs * spe
     stop_at = total if cfg.max_steps is None else min(total, cfg.max_steps)
@@ -332,39 +348,54 @@ def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | 
 # %% ../nbs/11_train.ipynb #31f9e08b
 @dataclass
 class Recipe:
-    "A named, complete training run: model size, `TrainConfig` (its `init` the starting weights), and a sentence for the model card."
+    "A named, complete training run: model size, `TrainConfig` (its `init` the starting weights), a sentence for the model card, and the recipe it continues."
     model_size: str
     config: TrainConfig
     note: str
+    base: str | None = None          # run this recipe first (into OUT/<base>) and start from its weights
 
 RECIPES = {'v2': Recipe('default', TrainConfig(epochs=5, lr=5e-4, warmup_steps=200, init='v1'),
                         "v2 fine-tunes v1 (weights/textdiff_mnist_v1.pt, git tag v1) for 5 epochs on the v2 captions "
-                        "(style lexicon, intensifiers, request frames with near-digit words) with one warm-up + cosine schedule.")}
+                        "(style lexicon, intensifiers, request frames with near-digit words) with one warm-up + cosine schedule."),
+           'v3': Recipe('default', TrainConfig(epochs=4, lr=2e-4, warmup_steps=100, init='v2', clean_specks=True),
+                        "v3 runs recipe v2 (into OUT/v2), then fine-tunes its weights for 4 epochs on the same captions, with the "
+                        "training digits' specks erased (erase_specks), at a lower learning rate (one warm-up + cosine schedule).",
+                        base='v2')}
 
 # %% ../nbs/11_train.ipynb #43e5a300
 def machine_line(device) -> str:
     "Where a run ran: architecture, cores, torch threads, device, torch version."
     return f"{platform.machine()}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, device {device}; torch {torch.__version__}"
 
-def recipe_card(name: str, ck: dict, command: str, device) -> dict:
-    "The model card of a finished recipe run: version, command, configs, epoch times, machine, starting weights."
+def recipe_card(name: str, ck: dict, command: str, device, init: str | None = None) -> dict:
+    "The model card of a finished recipe run: version, command, configs, epoch times, machine, starting weights (`init`: their file)."
     r, h = RECIPES[name], ck['history']
     card = dict(name=f'textdiff-mnist {name}', version=name, recipe=name, command=command, note=r.note,
-                model_config=ck['model_config'], train_config=ck['train_config'], epochs=len(h), steps=ck['step'],
+                model_config=ck['model_config'], train_config=asdict(r.config), epochs=len(h), steps=ck['step'],
                 epoch_minutes=[round(e['seconds'] / 60, 2) for e in h], train_minutes=round(sum(e['seconds'] for e in h) / 60, 1),
                 machine=machine_line(device), date=time.strftime('%Y-%m-%d'))
-    if r.config.init: card['init'] = dict(weights=str(r.config.init), fingerprint=weights_fingerprint(load_model(init_path(r.config.init))))
+    init = init or r.config.init
+    if init: card['init'] = dict(weights=str(r.config.init), fingerprint=weights_fingerprint(load_model(init_path(init))))
+    if r.base:                       # the whole recipe's time: the base run's epochs, then this run's
+        base = json.loads(read_checkpoint(init)['card'])
+        card['recipe_minutes'] = round(base.get('recipe_minutes', base['train_minutes']) + card['train_minutes'], 1)
+        card['init']['card'] = {k: base[k] for k in ('version', 'command', 'epoch_minutes', 'train_minutes', 'machine')}
     return card
 
 # %% ../nbs/11_train.ipynb #420525b1
 def train_recipe(name: str, out_dir, device='auto', progress: bool = True, log=print, amp: bool = True, workers=None):
-    "Run recipe `name` into `out_dir` (resuming), then export its weights and card to `out_dir/textdiff_mnist.pt` (returned; None on ranks > 0)."
+    "Run recipe `name` into `out_dir` (resuming; its base first, into `out_dir/<base>`), then export its weights and card to `out_dir/textdiff_mnist.pt` (returned; None on ranks > 0)."
     if name not in RECIPES: raise ValueError(f"unknown recipe {name!r}: choose from {', '.join(RECIPES)}")
-    r, out_dir = RECIPES[name], Path(out_dir)
-    ck = train(out_dir, model_config=r.model_size, config=r.config, progress=progress, log=log, device=device, amp=amp, workers=workers)
+    r, out_dir = RECIPES[name], Path(out_dir); cfg, init = r.config, None
+    if r.base:
+        init = out_dir/r.base/'textdiff_mnist.pt'
+        if not init.exists(): train_recipe(r.base, out_dir/r.base, device, progress, log, amp, workers)
+        if dist.is_initialized(): dist.barrier()                      # rank 0 has exported the base's weights
+        cfg = TrainConfig(**{**asdict(cfg), 'init': str(init)})
+    ck = train(out_dir, model_config=r.model_size, config=cfg, progress=progress, log=log, device=device, amp=amp, workers=workers)
     if int(os.environ.get('RANK', 0)): return None
     world = int(os.environ.get('WORLD_SIZE', 1))
     cmd = (f"torchrun --nproc-per-node {world} $(which textdiff-mnist) " if world > 1 else "textdiff-mnist ") + f"train --recipe {name} --out {out_dir}"
-    card = recipe_card(name, ck, cmd, resolve_device(device))
+    card = recipe_card(name, ck, cmd, resolve_device(device), init)
     export_weights(out_dir/'last.pt', out_dir/'textdiff_mnist.pt', card=card)
     return out_dir/'textdiff_mnist.pt'

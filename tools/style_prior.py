@@ -10,7 +10,8 @@ style) are sampled twice with the library's default sampler (DPM-Solver++, 20 st
 seeds both times (guidance on the `ramp` schedule unless --schedule says otherwise): once as the prompts are typed (`style_prior=False`), once with the styles they leave unsaid drawn by
 `complete_style` (the library's default). Each row records accuracy, Fréchet distance / floor / ratio (chapter 5), the
 speck rate, and the mean and standard deviation of the measured thickness, slant and width (chapter 2), beside those of
-2,000 real training digits of the same seed's floor draw. Rows are merged into `--out` by name. One CPU thread unless
+2,000 real training digits of the same seed's floor draw. Rows are merged into `--out` by name; a file holds the rows of one
+weights file (`weights`: its fingerprint; results/style_prior.json is v2's, results/style_prior_v3.json v3's). One CPU thread unless
 --threads says otherwise.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch
 from textdiff_mnist.attributes import measure_attributes
 from textdiff_mnist.bench import accuracy_prompts, machine_label
 from textdiff_mnist.core import to_uint8
+from textdiff_mnist.checkpoint import weights_fingerprint
 from textdiff_mnist.data import load_mnist
 from textdiff_mnist.evaluator import load_evaluator
 from textdiff_mnist.generation import get_model, image_seeds, DEFAULT_STEPS, DEFAULT_SAMPLER
@@ -59,7 +61,9 @@ def main(argv=None):
     torch.set_num_threads(a.threads)
     model, ev, out = get_model(a.checkpoint, 'cpu'), load_evaluator(), Path(a.out)
     res = json.loads(out.read_text()) if out.exists() else {}
-    res['machine'] = machine_label(); res.setdefault('rows', {})
+    fp = weights_fingerprint(model)
+    if res.get('weights', fp) != fp: sys.exit(f"error: {out} holds rows of the weights {res['weights']}, not {fp}: pass another --out")
+    res['machine'] = machine_label(); res['weights'] = fp; res.setdefault('rows', {})
     real = load_mnist().train_x
     for seed in a.seeds:
         res.setdefault('real', {})[str(seed)] = spread(real[floor_indices(a.n_per_digit * 10, seed, 0)])
