@@ -10,7 +10,7 @@
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
 #   make weights    rerun the v3 recipe (recipe v2, which fine-tunes weights/textdiff_mnist_v1.pt, then v3's epochs) into runs/v3
 #                   and copy its weights to textdiff_mnist/weights/ (then: make distill, for the fast student of the new weights)
-#   make distill    re-distil the fast student from the bundled weights and measure it (tools/distill_run.py --ship)
+#   make distill    re-distil the fast student from the bundled weights and measure it (textdiff-mnist distill --ship)
 #   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
 PYTHON ?= python3
 VENV ?= .venv
@@ -64,13 +64,13 @@ results: $(STAMP)
 	$(TDM) bench --quick --edit 5 --no-memory --threads 1 --out runs/bench_quick_v2 --stem bench_quick_v2
 	cp runs/bench_quick_v2/bench_quick_v2.json runs/bench_quick_v2/bench_quick_v2.csv runs/bench_quick_v2/bench_quick_v2.md results/
 	$(BIN)/python -m textdiff_mnist.modelcheck --label v3 --fast bundled --out results/model_check.json
-	$(BIN)/python tools/style_prior.py --guidance 1.7 1.8 1.9 --readings prior --schedule interval --out results/style_prior_v3.json
+	$(BIN)/python experiments/style_prior.py --guidance 1.7 1.8 1.9 --readings prior --schedule interval --out results/style_prior_v3.json
 	$(BIN)/python -m textdiff_mnist.modelcheck --checkpoint weights/textdiff_mnist_v1.pt --label v1 --out results/model_check.json
 	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
 	$(BIN)/python tools/screenshot_ui.py results/ui.png
-	$(BIN)/python -m textdiff_mnist.serve --screenshot results/serve.png
-	$(BIN)/python -m textdiff_mnist.serve --load-test --clients 4,13 --seconds 20 --samplers dpm,fast --out results/serve_load.json
+	$(BIN)/python tools/serve_harness.py --screenshot results/serve.png
+	$(BIN)/python tools/serve_harness.py --load-test --clients 4,13 --seconds 20 --samplers dpm,fast --out results/serve_load.json
 	$(BIN)/python tools/make_readme.py
 	$(BIN)/python tools/build_docs.py --screenshots results
 
@@ -78,8 +78,9 @@ weights: $(STAMP)
 	$(TDM) train --recipe v3 --out runs/v3
 	cp runs/v3/textdiff_mnist.pt textdiff_mnist/weights/textdiff_mnist.pt
 
+# its busy processes' OpenMP threads wait passively (the timing runs in a process of its own without it): chapter 19
 distill: $(STAMP)
-	$(BIN)/python tools/distill_run.py --out runs/distill --ship
+	OMP_WAIT_POLICY=PASSIVE $(TDM) distill --out runs/distill --ship
 
 evaluator: $(STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000

@@ -1,4 +1,4 @@
-"""The distilled student (chapters 10a and 19): the shipped weights and their card, `generate(..., sampler='fast')`, and the `dataset` command."""
+"""The distilled student (chapters 10a and 19): the shipped weights and their card, `generate(..., sampler='fast')`, the `dataset` command and the `distill` command."""
 import json, os, re, subprocess, sys
 from pathlib import Path
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 from textdiff_mnist.core import DIGIT_WORDS
 from textdiff_mnist.checkpoint import read_checkpoint, load_model, weights_fingerprint
-from textdiff_mnist.fast import fast_weights, fast_card
+from textdiff_mnist.checkpoint import fast_weights, fast_card
 from textdiff_mnist.generation import generate, get_model, bundled_weights, GenerationError
 from textdiff_mnist.metrics import conditional_accuracy
 from textdiff_mnist.evaluator import load_evaluator
@@ -30,13 +30,6 @@ def test_fast_generate_reads_as_the_digit():
     assert imgs.shape == (50, 1, 28, 28)
     assert torch.equal(imgs, generate(prompts, n=5, sampler='fast', seed=0))     # deterministic
     assert conditional_accuracy(imgs, np.repeat(np.arange(10), 5), load_evaluator()) >= 0.96
-
-def test_fast_is_one_pass_per_step():
-    student = load_model(fast_weights()); calls = []
-    from textdiff_mnist.fast import sample_fast
-    student.unet.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
-    sample_fast(student, ['3', 'a thin 7'], fast_card()['steps'])
-    assert calls == [2] * fast_card()['steps']
 
 def test_fast_refuses_the_teacher():
     with pytest.raises(Exception, match='not a distilled student'):
@@ -63,12 +56,12 @@ def _keys(d, ref, where='') -> list:
         elif isinstance(v, dict) and isinstance(d[k], dict): out += _keys(d[k], v, f'{where}{k}.')
     return out
 
-def test_distill_run_quick(tmp_path):
-    "tools/distill_run.py, the command behind the shipped student and results/distill.json, end to end at toy sizes."
-    tool, out = str(Path(__file__).parent.parent/'tools/distill_run.py'), tmp_path/'run'
-    env = {**os.environ, 'OMP_NUM_THREADS': '1'}
-    r = subprocess.run([sys.executable, tool, '--quick', '--out', str(out)], capture_output=True, text=True, timeout=600, env=env)
+def test_cli_distill_quick(tmp_path):
+    "`textdiff-mnist distill` (chapter 19's `distill_recipe`), the command behind the shipped student and results/distill.json, end to end at toy sizes."
+    out, env = tmp_path/'run', {**os.environ, 'OMP_NUM_THREADS': '1'}
+    r = subprocess.run([CLI, 'distill', '--quick', '--out', str(out)], capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
+    assert f"results: {out/'distill.json'}" in r.stdout, r.stdout[-2000:]
     res = json.loads((out/'distill.json').read_text())
     shipped = json.loads((Path(__file__).parent.parent/'results/distill.json').read_text())
     assert _keys(res, shipped) == []                       # everything chapter 19 and the index read
@@ -76,11 +69,12 @@ def test_distill_run_quick(tmp_path):
                  (res['stages'][0]['measured'][0], shipped['stages'][0]['measured'][0])):
         assert set(b) <= set(a)
     assert [s['stage'] for s in res['stages']] == [0, 1] and len(res['final']['rows']) == 4
+    assert res['command'] == f"textdiff-mnist distill --out {out} --quick"
     card = fast_card(out/'textdiff_mnist_fast.pt')
     assert card['teacher'] == res['teacher'] and card['steps'] == 2 and card['results']['fast_mean'] == res['final']['fast_mean']
     assert weights_fingerprint(load_model(out/'textdiff_mnist_fast.pt')) == res['student']
     assert (out/'distill_rounds.png').stat().st_size > 0
-    again = subprocess.run([sys.executable, tool, '--quick', '--out', str(out)], capture_output=True, text=True, timeout=300, env=env)
+    again = subprocess.run([CLI, 'distill', '--quick', '--out', str(out)], capture_output=True, text=True, timeout=300, env=env)
     assert again.returncode == 0 and json.loads((out/'distill.json').read_text())['final'] == res['final']     # all cached
-    bad = subprocess.run([sys.executable, tool, '--quick', '--ship', '--out', str(out)], capture_output=True, text=True, timeout=120, env=env)
-    assert bad.returncode == 2 and 'never shipped' in bad.stderr
+    bad = subprocess.run([CLI, 'distill', '--quick', '--ship', '--out', str(out)], capture_output=True, text=True, timeout=120, env=env)
+    assert bad.returncode == 2 and 'never shipped' in bad.stderr and len(bad.stderr.strip().splitlines()) == 1

@@ -108,6 +108,12 @@ def test_edit_rows_for_the_benchmark(tmp_path):
     assert all(f"| {r['setting']} | {r['n']} |" in table and edit_summary(r) in table for r in rows)
 
 def json_roundtrip(rows):
-    import json
-    from textdiff_mnist.report import _clean
-    return json.loads(json.dumps(_clean(rows)))
+    "What JSON holds of `rows` as `save_results` promises it: floats to 6 significant digits, NaN as null, numpy scalars as Python's."
+    import json, math
+    def c(v):
+        if isinstance(v, (float, np.floating)): return float(f"{float(v):.6g}") if math.isfinite(v) else None
+        if isinstance(v, np.integer): return int(v)
+        if isinstance(v, dict): return {k: c(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)): return [c(x) for x in v]
+        return v
+    return json.loads(json.dumps(c(rows)))

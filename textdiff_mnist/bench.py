@@ -6,29 +6,28 @@ Docs: https://textdiff.github.io/textdiff-mnist/bench.html.md"""
 
 # %% ../nbs/14_bench.ipynb #e4408c3f
 from __future__ import annotations
-import datetime, hashlib, json, os, platform, subprocess, sys, time, zlib
+import datetime, hashlib, json, os, subprocess, sys, time, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
-from . import __version__
-from .core import DIGIT_WORDS, save_image
+from .core import DIGIT_WORDS, save_image, machine_info, machine_label
 from .captions import captions_for
 from .attributes import ATTRIBUTES, LEVEL_WORDS
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, frechet_report, attribute_adherence
-from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample, style_grid
-from .generation import (model_for, sampler_call, generate, get_model, bundled_weights, image_seed,
+from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
+from .generation import (model_for, run_sampler, style_grid, generate, get_model, bundled_weights, image_seed,
                                      DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
-from .checkpoint import read_checkpoint, plot_history
-from .report import LOW_CONFIDENCE, empty_row, worst_of, write_failures, save_results, write_report, progress_line
+from .checkpoint import read_checkpoint
+from .report import plot_history, LOW_CONFIDENCE, empty_row, worst_of, write_failures, save_results, write_report, progress_line
 from .edit import edit_rows
 
 # %% auto #0
 __all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'EDIT_PER_DIGIT', 'Setting', 'makes_sense',
-           'sweep_settings', 'machine_info', 'machine_label', 'accuracy_prompts', 'attribute_prompt',
-           'attribute_images', 'adherence_summary', 'other_cpu', 'balanced_subset', 'measure_setting', 'real_row',
-           'peak_memory', 'benchmark_meta', 'run_benchmark']
+           'sweep_settings', 'accuracy_prompts', 'attribute_prompt', 'attribute_images', 'adherence_summary',
+           'other_cpu', 'balanced_subset', 'measure_setting', 'real_row', 'peak_memory', 'benchmark_meta',
+           'run_benchmark']
 
 # %% ../nbs/14_bench.ipynb #8a8ad517
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def makes_sense(sampler: str, steps: int) -> bool:
     return steps < 1000
 
 # %% ../nbs/14_bench.ipynb #77905e72
-FULL_SAMPLERS, FULL_STEPS, FULL_GUIDANCES = SAMPLERS, (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
+FULL_SAMPLERS, FULL_STEPS, FULL_GUIDANCES = tuple(STEPS), (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
 QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 19)
 EDIT_PER_DIGIT = {True: 5, False: 20}     # test digits per class for the edit rows (chapter 18): quick, full sweep
 
@@ -71,7 +70,7 @@ def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     grid = [(s, st, g, DEFAULT_SCHEDULE) for s, st, g in grid] + \
            [(s, st, g, sch) for sch in GUIDANCE_SCHEDULES if sch != DEFAULT_SCHEDULE for s, st, g in grid if g and s == 'dpm']
     for s, st, _, _ in grid:
-        if s not in SAMPLERS + ('fast',): raise ValueError(f"unknown sampler {s!r}; expected one of {', '.join(SAMPLERS + ('fast',))}")
+        if s not in SAMPLERS: raise ValueError(f"unknown sampler {s!r}; expected one of {', '.join(SAMPLERS)}")
         if not 1 <= st <= 1000: raise ValueError(f"steps must be between 1 and 1000, got {st}")
     return grid
 
@@ -92,28 +91,6 @@ def sweep_settings(quick: bool = False, samplers=None, steps=None, guidances=Non
         se = Setting(s, int(st), float(g), ns if st < 1000 or quick else max(2, ns // 3), *detail(s, st, g), schedule=sch)
         if not se.is_default: out.append(se)
     return out
-
-# %% ../nbs/14_bench.ipynb #c9db17fc
-def _cpu_model() -> str:
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.lower().startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or platform.machine()
-
-# %% ../nbs/14_bench.ipynb #9a423e03
-def machine_info(device='cpu') -> dict:
-    "CPU, core count, torch threads and versions of the machine the timings come from, and the `device` the model ran on."
-    return dict(processor=platform.processor(), machine=platform.machine(), cpu_model=_cpu_model(),
-                cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
-                numpy=np.__version__, python=platform.python_version(), platform=platform.platform(),
-                device=str(device), textdiff_mnist=__version__)
-
-# %% ../nbs/14_bench.ipynb #311e961d
-def machine_label(info: dict | None = None) -> str:
-    "One line naming the machine, e.g. 'x86_64 AMD EPYC …, 2 CPUs, 2 torch threads, torch 2.x'."
-    i = info or machine_info()
-    return f"{i['machine']} {i['cpu_model']}, {i['cpu_count']} CPUs, {i['torch_threads']} torch threads, torch {i['torch']}"
 
 # %% ../nbs/14_bench.ipynb #0bc85b9b
 def accuracy_prompts(n_per_digit: int, seed: int = 0, heldout: bool = False) -> tuple[list[str], np.ndarray]:
@@ -137,8 +114,7 @@ def attribute_images(model, s: Setting, seed: int = 0, batch_size: int = 250):
         for d, a, c in keys:
             prompts.append(attribute_prompt(d, ATTRIBUTES[a], lev)); seeds.append(image_seed(seed, f"attr {d} {a}", c))
             digits.append(d); req.append([lev if j == a else -1 for j in range(len(ATTRIBUTES))])
-    imgs = torch.cat([sample(model, prompts[i:i + batch_size], *sampler_call(model, s.sampler, s.steps, s.guidance), seeds[i:i + batch_size],
-                             guidance_schedule=s.schedule)
+    imgs = torch.cat([run_sampler(model, prompts[i:i + batch_size], seeds[i:i + batch_size], s.sampler, s.steps, s.guidance, s.schedule)
                       for i in range(0, len(prompts), batch_size)])
     return imgs, np.array(digits), np.array(req)
 
@@ -195,7 +171,7 @@ def _score(images, digits, evaluator, seed, n_cmp=None) -> dict:
 def measure_setting(model, s: Setting, evaluator=None, seed: int = 0, repeats: int = 1, label: str | None = None,
                     n_cmp: int | None = None):
     "One result row for setting `s` (Fréchet ratio also on `n_cmp` images), plus the accuracy-set images, digits, prompts and probabilities."
-    if s.sampler == 'fast' and getattr(model, 'fast_steps', None) is None: model = model_for('fast')
+    if SAMPLERS[s.sampler].student and getattr(model, 'fast_steps', None) is None: model = model_for(s.sampler)
     ev = evaluator if evaluator is not None else load_evaluator()
     row = empty_row(kind='model', setting=s.name, sampler=s.sampler, steps=s.steps, guidance=float(s.guidance), schedule=s.schedule,
                     default=s.is_default, machine=label or machine_label())

@@ -7,14 +7,15 @@ Docs: https://textdiff.github.io/textdiff-mnist/checkpoint.html.md"""
 # %% ../nbs/09_checkpoint.ipynb #a02dd43c
 from __future__ import annotations
 import hashlib, json
+from functools import lru_cache
 from pathlib import Path
 import torch
-from .core import atomic_write
+from .core import atomic_write, weights_dir
 from .unet import DiffusionModel
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'CheckpointError', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint',
-           'load_model', 'export_weights', 'weights_fingerprint', 'plot_history']
+__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'FAST_WEIGHTS', 'CheckpointError', 'save_checkpoint', 'read_checkpoint',
+           'model_from_checkpoint', 'load_model', 'export_weights', 'weights_fingerprint', 'fast_weights', 'fast_card']
 
 # %% ../nbs/09_checkpoint.ipynb #f1ff5029
 CKPT_FORMAT, WEIGHTS_FORMAT = 'textdiff-mnist-checkpoint', 'textdiff-mnist-weights'
@@ -80,16 +81,22 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
         h.update((v.half() if v.is_floating_point() else v).contiguous().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
 
-# %% ../nbs/09_checkpoint.ipynb #4765ea8b
-def plot_history(history, path=None):
-    "Loss, PSNR and noise cosine similarity per epoch."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(1, 3, figsize=(11, 3))
-    ep = [h['epoch'] for h in history]
-    for a, k, title in zip(ax, ('loss', 'psnr', 'cos'), ('loss (v-MSE)', 'PSNR of predicted x0 (dB)', 'cos(predicted, true noise)')):
-        a.plot(ep, [h[k] for h in history], 'o-'); a.set_title(title); a.set_xlabel('epoch')
-    fig.tight_layout()
-    if path is not None:
-        with atomic_write(path) as tmp: fig.savefig(tmp, format='png', dpi=90)
-        plt.close(fig)
-    return fig
+# %% ../nbs/09_checkpoint.ipynb #d897475d
+FAST_WEIGHTS = 'textdiff_mnist_fast.pt'
+
+def fast_weights() -> Path:
+    "Path of the distilled student shipped with the package."
+    return weights_dir()/FAST_WEIGHTS
+
+@lru_cache(maxsize=8)
+def _card(path: str, mtime: float) -> dict: return json.loads(read_checkpoint(path).get('card') or '{}')
+
+def fast_card(path=None) -> dict:
+    "The model card of a distilled student's weights (default: the bundled one); `CheckpointError` if the file is not one."
+    p = Path(path) if path is not None else fast_weights()
+    if not p.exists(): raise CheckpointError(f"the distilled weights {p} do not exist")
+    card = _card(str(p.resolve()), p.stat().st_mtime)
+    if card.get('kind') != 'distilled' or not isinstance(card.get('steps'), int) or not 1 <= card['steps'] <= 64:
+        raise CheckpointError(f"{p} is not a distilled student (its model card lacks kind='distilled' and steps); "
+                              f"the fast sampler needs weights made by textdiff_mnist.distill.export_student")
+    return card

@@ -12,7 +12,7 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CLIError', 'OneLineParser', 'run_cli', 'one_command', 'cmd_generate', 'cmd_recipe', 'cmd_demo', 'cmd_train',
            'cmd_info', 'cmd_bench', 'cmd_serve', 'cmd_restyle', 'cmd_interpolate', 'cmd_dataset', 'cmd_cas',
-           'build_parser', 'main']
+           'cmd_distill', 'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #328f521e
 class CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
@@ -68,14 +68,14 @@ def _device_opts(g):
 def _gen_opts(g, n=1, samplers=None):
     "The sampling options of `generate` and `demo`, with the library's defaults."
     from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
-    from textdiff_mnist.samplers import SAMPLERS, GUIDANCE_SCHEDULES
+    from textdiff_mnist.samplers import STEPS, GUIDANCE_SCHEDULES
     g.add_argument('--n', type=_positive_int, default=n, help='images per prompt')
     g.add_argument('--steps', type=_positive_int, default=DEFAULT_STEPS, help='sampler steps (network evaluations)')
     g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help='classifier-free guidance scale (0 = none)')
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
                    help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth '
                         '(the default); constant: the same at every step')
-    g.add_argument('--sampler', choices=samplers or SAMPLERS, default=DEFAULT_SAMPLER)
+    g.add_argument('--sampler', choices=samplers or tuple(STEPS), default=DEFAULT_SAMPLER)
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
     _device_opts(g)
 
@@ -97,26 +97,26 @@ def _quiet_generate(*args, **kw):
 
 # %% ../nbs/13_cli.ipynb #3c334b35
 def cmd_generate(a):
-    from textdiff_mnist.generation import save_samples, validate_request, check_output_path, model_for, make_recipe
+    from textdiff_mnist.generation import Request, save_samples, check_output_path, model_for, make_recipe
+    from textdiff_mnist.samplers import SAMPLERS
     try: check_output_path(a.out)
     except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
     if getattr(a, 'gif', None): _check_gif(a.gif)
-    if getattr(a, 'gif', None) and a.sampler == 'fast':
-        raise CLIError('--gif animates the steps of dpm, ddim or ddpm; --sampler fast (4 steps of the distilled student) has no --gif')
-    prompts = validate_request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)
-    model = model_for(a.sampler, a.checkpoint, a.device)
-    kw = dict(n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler, seed=a.seed, guidance_schedule=a.guidance_schedule)
-    _say_ignored(prompts)
-    imgs = _quiet_generate(prompts, checkpoint=model, progress=a.progress, amp=not a.no_amp, **kw)
-    save_samples(imgs, prompts, a.out, n=a.n, recipe=make_recipe(prompts, checkpoint=model, **kw))
-    if getattr(a, 'gif', None): _write_denoising_gif(a, prompts, model, kw)
+    if getattr(a, 'gif', None) and SAMPLERS[a.sampler].student:
+        raise CLIError(f'--gif animates the steps of dpm, ddim or ddpm; --sampler {a.sampler} (a few steps of the distilled student) has no --gif')
+    req = Request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
+    model = model_for(req.sampler, a.checkpoint, a.device)                                         # loaded here, once
+    _say_ignored(req.prompts)
+    imgs = _quiet_generate(req, checkpoint=model, progress=a.progress, amp=not a.no_amp)
+    save_samples(imgs, list(req.prompts), a.out, n=req.n, recipe=make_recipe(req, checkpoint=model))
+    if getattr(a, 'gif', None): _write_denoising_gif(a, req, model)
     print(f"wrote {len(imgs)} images to {a.out} (textdiff-mnist recipe {a.out} shows how they were made)")
 
 def _add_generate(sub):
     g = sub.add_parser('generate', help='generate digits for prompts and write a grid (.png) or arrays (.npz), with their recipe')
     g.add_argument('prompts', nargs='+', help='descriptions such as "a thick seven" or "3" (at most 24 words, 200 characters)')
-    from textdiff_mnist.generation import GENERATE_SAMPLERS
-    _gen_opts(g, samplers=GENERATE_SAMPLERS)             # and 'fast': the distilled student (chapter 19)
+    from textdiff_mnist.samplers import SAMPLERS
+    _gen_opts(g, samplers=tuple(SAMPLERS))             # and 'fast': the distilled student (chapter 19)
     g.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     g.add_argument('--out', default='samples.png', help='output: .png for a labelled grid, .npz for raw images')
     g.add_argument('--progress', action='store_true', help='show a progress bar')
@@ -243,26 +243,22 @@ def _add_bench(sub):
 # %% ../nbs/13_cli.ipynb #3cb71d63
 def cmd_serve(a):
     "The `serve` subcommand: the HTTP API and web page of chapter 17 (needs the `serve` extra)."
-    try: from textdiff_mnist.serve import run_server, ServeSettings
-    except ImportError as e: raise CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
+    from textdiff_mnist.serve_settings import ServeSettings
     try: settings = ServeSettings.from_args(a)
     except ValueError as e: raise CLIError(str(e)) from None
+    try: from textdiff_mnist.serve import run_server
+    except ImportError as e: raise CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
     run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device)
 
 def _add_serve(sub):
+    from textdiff_mnist.serve_settings import ServeSettings
     s = sub.add_parser('serve', help='serve the model over HTTP: POST /v1/generate, GET /v1/health, a web page at / (needs the serve extra)')
     s.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: loopback only; any other needs --token)')
     s.add_argument('--port', type=_positive_int, default=8000)
     s.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     s.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
-    s.add_argument('--max-images', type=_positive_int, help='images per request (default 64)')
-    s.add_argument('--max-steps', type=_positive_int, help='sampler steps per request (default 200)')
-    s.add_argument('--max-body-bytes', type=_positive_int, help='largest request body (default 16384)')
-    s.add_argument('--concurrency', type=_positive_int, help='generations at once (default 1: model calls serialised)')
-    s.add_argument('--queue-size', type=_non_negative_int, help='requests waiting behind those running; one more gets 503 (default 8)')
-    s.add_argument('--timeout-s', type=_number, help='per-request time limit in seconds, waiting included (default 60)')
-    s.add_argument('--retry-after-s', type=_non_negative_int, help='the Retry-After of a 503, in seconds (default 2)')
+    ServeSettings.add_arguments(s)             # --max-images, --queue-size, ...: one flag per limit, its help and default from the field
     s.set_defaults(func=cmd_serve)
 
 # %% ../nbs/13_cli.ipynb #eb9dad81
@@ -333,12 +329,11 @@ def _add_interpolate(sub):
     i.set_defaults(func=cmd_interpolate)
 
 # %% ../nbs/13_cli.ipynb #d9da06d5
-def _write_denoising_gif(a, prompts, model, kw):
-    "The `--gif` of `generate`: the denoising of the same images, one frame per step plus the starting noise."
+def _write_denoising_gif(a, req, model):
+    "The `--gif` of `generate`: the denoising of the same images (the `Request` `req`), one frame per step plus the starting noise."
     from textdiff_mnist.edit import denoising_states, save_gif
-    from textdiff_mnist.generation import expand_prompts
-    states = denoising_states(prompts, checkpoint=model, amp=not getattr(a, 'no_amp', False), **kw)
-    save_gif(states, a.gif, labels=expand_prompts(prompts, a.n), ncols=a.n if a.n > 1 else min(10, len(states[0])))
+    states = denoising_states(req, checkpoint=model, amp=not getattr(a, 'no_amp', False))
+    save_gif(states, a.gif, labels=req.image_prompts, ncols=req.n if req.n > 1 else min(10, len(states[0])))
     print(f"wrote the denoising ({len(states)} frames) to {a.gif}")
 
 # %% ../nbs/13_cli.ipynb #74ffcc0e
@@ -349,11 +344,11 @@ def cmd_dataset(a):
     print(f"wrote {a.n} images to {out}")
 
 def _add_dataset(sub):
-    from textdiff_mnist.generation import GENERATE_SAMPLERS
+    from textdiff_mnist.samplers import SAMPLERS
     d = sub.add_parser('dataset', help='a synthetic MNIST: N balanced digits with captions in one .npz (chunked, resumable)')
     d.add_argument('--n', type=_positive_int, default=60000, help='number of images (digit i %% 10 for image i)')
     d.add_argument('--out', required=True, help='output .npz (images uint8 Nx28x28, prompts, labels, recipe)')
-    d.add_argument('--sampler', choices=GENERATE_SAMPLERS, default='fast')
+    d.add_argument('--sampler', choices=tuple(SAMPLERS), default='fast')
     d.add_argument('--seed', type=_non_negative_int, default=0)
     d.add_argument('--chunk', type=_positive_int, default=1000, help='images per chunk (at most 2000); finished chunks survive a crash')
     d.add_argument('--checkpoint', default=None, help='weights (default: the bundled student for fast, else the bundled model)')
@@ -374,12 +369,35 @@ def _add_cas(sub):
     c.add_argument('--seed', type=_non_negative_int, default=0)
     c.set_defaults(func=cmd_cas)
 
+# %% ../nbs/13_cli.ipynb #7d15e1a2
+def cmd_distill(a):
+    "The `distill` subcommand: chapter 19's `distill_recipe`."
+    from textdiff_mnist.distill import distill_recipe, DistillError     # the training side, imported only here
+    serial = True if a.serial else False if a.parallel else None
+    try: distill_recipe(a.out, a.teacher, a.ship, a.quick, a.cas_n, a.threads, serial)
+    except DistillError as e: raise CLIError(str(e)) from None
+    print(f"student with its model card: {Path(a.out)/'textdiff_mnist_fast.pt'}; results: {Path(a.out)/'distill.json'}"
+          + ('; shipped into the package and results/' if a.ship else ''))
+
+def _add_distill(sub):
+    d = sub.add_parser('distill', help='distil the fast student from the bundled model and measure it (chapter 19; about an hour on 2 cores, resumable)')
+    d.add_argument('--out', default='runs/distill', help='run directory (resumed if it holds an unfinished run of the same recipe)')
+    d.add_argument('--teacher', default=None, help='teacher weights (default: the bundled model)')
+    d.add_argument('--ship', action='store_true', help='copy the student, distill.json and the rounds picture into the package and results/ when done')
+    d.add_argument('--quick', action='store_true', help='toy recipe and sample sizes on an untrained tiny teacher: the whole pipeline in seconds (never shipped)')
+    d.add_argument('--cas-n', type=_positive_int, default=None, help='generated digits for the CAS (default 60,000; a smaller set scores lower)')
+    d.add_argument('--threads', type=_positive_int, default=1, help='torch threads per process (default 1)')
+    g = d.add_mutually_exclusive_group()
+    g.add_argument('--serial', action='store_true', help='no second processes: every part in this one (slower in wall time)')
+    g.add_argument('--parallel', action='store_true', help='with --quick: second processes all the same, as in the full run')
+    d.set_defaults(func=cmd_distill)
+
 # %% ../nbs/13_cli.ipynb #bfaf6e46
 def build_parser():
     "The `textdiff-mnist` argument parser with every subcommand."
     p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas): add(sub)
+    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas, _add_distill): add(sub)
     return p
 
 def main(argv=None):

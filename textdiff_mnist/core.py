@@ -1,4 +1,4 @@
-"""Small utilities every other chapter leans on: digit names, image-batch conversion, seeding, and atomic file writes.
+"""Small utilities every other chapter leans on: digit names, image-batch conversion, seeding, atomic file writes, and the description of the machine every timing is taken on.
 
 Docs: https://textdiff.github.io/textdiff-mnist/core.html.md"""
 
@@ -6,15 +6,16 @@ Docs: https://textdiff.github.io/textdiff-mnist/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #314b7bb7
 from __future__ import annotations
-import os, random, tempfile
+import os, platform, random, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
+from . import __version__
 
 # %% auto #0
 __all__ = ['DIGIT_WORDS', 'as_image_batch', 'to_uint8', 'seed_everything', 'generator_for', 'atomic_write', 'cache_dir',
-           'weights_dir', 'image_grid', 'save_image']
+           'weights_dir', 'machine_info', 'machine_label', 'image_grid', 'save_image']
 
 # %% ../nbs/00_core.ipynb #dc8692be
 DIGIT_WORDS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
@@ -70,6 +71,28 @@ def cache_dir() -> Path:
 def weights_dir() -> Path:
     "Directory of the weights bundled with the package."
     return Path(__file__).parent/'weights'
+
+# %% ../nbs/00_core.ipynb #b81f4c26
+def _cpu_model() -> str:
+    "The CPU's model name, from /proc/cpuinfo where there is one, else what `platform` knows."
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.lower().startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+def machine_info(device='cpu') -> dict:
+    "CPU, core count, torch threads and versions of this machine, and the `device` the model ran on."
+    return dict(processor=platform.processor(), machine=platform.machine(), cpu_model=_cpu_model(),
+                cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
+                numpy=np.__version__, python=platform.python_version(), platform=platform.platform(),
+                device=str(device), textdiff_mnist=__version__)
+
+def machine_label(info: dict | None = None, card: bool = False) -> str:
+    "`info` (default: `machine_info()`) on one line: 'x86_64 AMD EPYC …, 2 CPUs, 2 torch threads, torch 2.x'; `card`: a model card's 'x86_64, 2 CPU cores, 2 torch threads, device cpu; torch 2.x'."
+    i = info or machine_info()
+    if card: return f"{i['machine']}, {i['cpu_count']} CPU cores, {i['torch_threads']} torch threads, device {i['device']}; torch {i['torch']}"
+    return f"{i['machine']} {i['cpu_model']}, {i['cpu_count']} CPUs, {i['torch_threads']} torch threads, torch {i['torch']}"
 
 # %% ../nbs/00_core.ipynb #644348b9
 from PIL import Image, ImageDraw, ImageFont

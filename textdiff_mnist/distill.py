@@ -6,23 +6,27 @@ Docs: https://textdiff.github.io/textdiff-mnist/distill.html.md"""
 
 # %% ../nbs/19_distill.ipynb #78b93134
 from __future__ import annotations
-import copy, json, math, time
+import copy, json, math, os, shutil, subprocess, sys, time
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
 import torch
 from fastprogress.fastprogress import progress_bar
-from .core import generator_for, atomic_write
+from .core import DIGIT_WORDS, generator_for, atomic_write, image_grid, save_image, to_uint8, machine_label, weights_dir
 from .schedule import make_schedule, q_sample, v_to_x0, to_model_space
-from .samplers import sampling_timesteps, guidance_weight, ddim_step, StepContext
-from .checkpoint import CKPT_FORMAT, save_checkpoint, read_checkpoint, model_from_checkpoint, export_weights, weights_fingerprint
+from .samplers import Denoiser, sampling_timesteps, ddim_step, StepContext
+from .checkpoint import CKPT_FORMAT, save_checkpoint, read_checkpoint, model_from_checkpoint, export_weights, weights_fingerprint, load_model
 from .train import TrainingData, TrainConfig, make_captions
 from .captions import canonical_prompt
+from .unet import DiffusionModel, TINY_CONFIG
 
 # %% auto #0
-__all__ = ['TARGETS', 'DistillConfig', 'cosine_lr', 'distill_batch', 'guided_x0', 'ddim_to', 'x0_for_step', 'two_step_target',
-           'snr_weight', 'stage_loss', 'train_stage', 'distill', 'student_card', 'export_student', 'cas_score',
-           'cas_benchmark', 'measure_student', 'round_steps', 'speed_compare', 'check_targets']
+__all__ = ['TARGETS', 'QUICK_PLAN', 'QUICK_CONFIG', 'STAGE_KEYS', 'ROW_KEYS', 'PARTS', 'DistillConfig', 'cosine_lr',
+           'distill_batch', 'ddim_to', 'x0_for_step', 'two_step_target', 'snr_weight', 'teacher_denoiser', 'stage_loss',
+           'train_stage', 'distill', 'student_card', 'export_student', 'cas_score', 'cas_benchmark', 'measure_student',
+           'round_steps', 'speed_compare', 'check_targets', 'DistillPlan', 'DistillError', 'tiny_teacher', 'DistillRun',
+           'teacher_part', 'run_student', 'fast_part', 'speed_part', 'cas_part', 'cas_gen_part', 'rounds_picture',
+           'assemble', 'card_results', 'ship_run', 'distill_recipe', 'run_part']
 
 # %% ../nbs/19_distill.ipynb #bf843ce1
 @dataclass
@@ -58,13 +62,6 @@ def distill_batch(data: TrainingData, cfg: DistillConfig, step: int, stage: int)
     caps = make_captions(data, idx, TrainConfig(seed=cfg.seed * 1000 + stage, cond_dropout=0.0), step)
     return x0, noise, caps, rng
 
-# %% ../nbs/19_distill.ipynb #45023bc7
-def guided_x0(model, sched, x, t, cond, null, cfg: DistillConfig):
-    "The clean-image estimate of `model` with `cfg`'s guidance at integer timesteps `t` (N,): one batched pass over cond and null."
-    w = torch.tensor([guidance_weight(cfg.guidance, cfg.guidance_schedule, int(u), sched.T) for u in t], dtype=x.dtype)
-    vc, vu = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([cond, null.expand(len(x), -1)])).chunk(2)
-    return v_to_x0(sched, x, vc + w[:, None, None, None] * (vc - vu), t)
-
 # %% ../nbs/19_distill.ipynb #c232ab5c
 def _bc(v, x): return v.to(x.dtype).reshape(-1, *([1] * (x.ndim - 1)))
 
@@ -81,15 +78,15 @@ def x0_for_step(sched, x, xs, t, s):
     return (xs - r * x) / (_bc(ab[s].sqrt(), x) - r * _bc(ab[t].sqrt(), x))
 
 # %% ../nbs/19_distill.ipynb #ed1306cb
-def two_step_target(teacher, sched, x, i, grid2, cond):
-    "The student's x0 target at `x` on step `i` (N,) of the N-step grid: where two teacher DDIM steps on the 2N-step `grid2` land."
-    n2 = len(grid2)
+def two_step_target(teacher: Denoiser, x, i, grid2, cond):
+    "The student's x0 target at `x` on step `i` (N,) of the N-step grid: where two DDIM steps of the (unguided, clamped) `teacher` on the 2N-step `grid2` land."
+    n2, sched = len(grid2), teacher.sched
     t, m = grid2[2 * i], grid2[2 * i + 1]
     last = 2 * i + 2 >= n2
     s = torch.where(last, torch.zeros_like(t), grid2[(2 * i + 2).clamp(max=n2 - 1)])
-    x0a = v_to_x0(sched, x, teacher(x, t, cond), t).clamp(-1, 1)
+    x0a = teacher(x, t, cond)
     xm = ddim_to(sched, x, x0a, t, m)
-    x0b = v_to_x0(sched, xm, teacher(xm, m, cond), m).clamp(-1, 1)
+    x0b = teacher(xm, m, cond)
     tgt = x0_for_step(sched, x, ddim_to(sched, xm, x0b, m, s), t, s)
     return torch.where(last.reshape(-1, *([1] * (x.ndim - 1))), x0b, tgt)
 
@@ -98,17 +95,21 @@ def snr_weight(sched, t) -> torch.Tensor:
     "Per-sample loss weight max(SNR(t), 1) for integer timesteps `t` (N,)."
     return sched.snr(t).clamp(min=1.0).float()
 
-def stage_loss(student, teacher, sched, x0, noise, caps, rng, cfg: DistillConfig, stage: int, student_steps: int, null=None):
+def teacher_denoiser(teacher, cfg: DistillConfig, stage: int) -> Denoiser:
+    "What a stage regresses onto: stage A the teacher with `cfg`'s guidance, unclamped; a halving round the previous student, unguided."
+    return Denoiser(teacher, cfg.guidance, cfg.guidance_schedule, clamp=False, amp=False) if stage == 0 else Denoiser(teacher, amp=False)
+
+def stage_loss(student, teacher: Denoiser, sched, x0, noise, caps, rng, cfg: DistillConfig, stage: int, student_steps: int):
     "Weighted x0 loss of one batch: stage 0 regresses onto the guided teacher at uniform t, stage k onto two teacher DDIM steps."
     with torch.no_grad():
-        cond = teacher.text_encoder.encode([canonical_prompt(c) for c in caps])   # captions whole, lexicon words canonical
+        cond = teacher.model.text_encoder.encode([canonical_prompt(c) for c in caps])   # captions whole, lexicon words canonical
         if stage == 0:
             t = torch.from_numpy(rng.integers(0, sched.T, len(x0)))
-            xt = q_sample(sched, x0, t, noise); target = guided_x0(teacher, sched, xt, t, cond, null, cfg)
+            xt = q_sample(sched, x0, t, noise); target = teacher(xt, t, cond)
         else:
             grid2 = torch.tensor(sampling_timesteps(sched.T, 2 * student_steps))
             i = torch.from_numpy(rng.integers(0, student_steps, len(x0))); t = grid2[2 * i]
-            xt = q_sample(sched, x0, t, noise); target = two_step_target(teacher, sched, xt, i, grid2, cond)
+            xt = q_sample(sched, x0, t, noise); target = two_step_target(teacher, xt, i, grid2, cond)
     pred = v_to_x0(sched, xt, student(xt, t, cond), t)
     return (snr_weight(sched, t)[:, None, None, None] * (pred - target) ** 2).mean()
 
@@ -127,11 +128,11 @@ def train_stage(student, teacher, data, cfg: DistillConfig, stage: int, n_steps:
         st = torch.load(ck, weights_only=True); student.load_state_dict(st['ema']); opt.load_state_dict(st['opt'])
         log(f"stage {stage}: resumed at step {st['step']}")
     teacher.eval(); student.train()
-    null = teacher.encode(['']).detach() if stage == 0 else None
+    target = teacher_denoiser(teacher, cfg, stage)
     c0, w0, losses = time.process_time() - st['cpu'], time.perf_counter() - st['wall'], list(st['losses'])
     for step in range(st['step'], n_steps):
         for gp in opt.param_groups: gp['lr'] = cosine_lr(cfg, step, n_steps)
-        loss = stage_loss(student, teacher, sched, *distill_batch(data, cfg, step, stage), cfg, stage, student_steps, null)
+        loss = stage_loss(student, target, sched, *distill_batch(data, cfg, step, stage), cfg, stage, student_steps)
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(student.unet.parameters(), 1.0); opt.step(); losses.append(loss.item())
         if (step + 1) % 50 == 0: log(f"stage {stage} step {step + 1}/{n_steps} loss {np.mean(losses[-50:]):.4f} cpu {time.process_time() - c0:.0f}s")
@@ -209,13 +210,11 @@ def round_steps(stage: int, student_steps: int | None, cfg: DistillConfig) -> li
 # %% ../nbs/19_distill.ipynb #d59498f4
 def speed_compare(teacher, student, steps: int, repeats: int = 7, batch: int = 250) -> dict:
     "Seconds for ten digits (best of `repeats`, the two samplers alternating) and per image at `batch`, teacher default vs student."
-    from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
+    from textdiff_mnist.generation import run_sampler
     from textdiff_mnist.core import DIGIT_WORDS
-    from textdiff_mnist.samplers import sample
-    from textdiff_mnist.fast import sample_fast
-    seeds = lambda p: list(range(len(p)))         # both through chapter 10's `sample`, so only the sampler differs
-    runs = dict(default=lambda p: sample(teacher, p, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, seeds(p), guidance_schedule=DEFAULT_SCHEDULE),
-                fast=lambda p: sample_fast(student, p, steps, seeds(p)))
+    seeds = lambda p: list(range(len(p)))         # both through the same pipeline, so only the sampler differs
+    runs = dict(default=lambda p: run_sampler(teacher, p, seeds(p)),            # generate's defaults
+                fast=lambda p: run_sampler(student, p, seeds(p), 'ddim', steps, 0.0))   # what sampler 'fast' runs
     ten = {k: [] for k in runs}
     for _ in range(repeats):
         for k, f in runs.items(): t0 = time.perf_counter(); f(list(DIGIT_WORDS)); ten[k].append(time.perf_counter() - t0)
@@ -239,3 +238,322 @@ def check_targets(fast: dict, speed: dict, cost_cpu_s: float, cas: float | None 
     out['cost_min'] = (cost_cpu_s / 60, t['cost_min'], cost_cpu_s / 60 <= t['cost_min'])
     out['cas'] = (cas, t['cas'], None if cas is None else cas >= t['cas'])
     return out
+
+# %% ../nbs/19_distill.ipynb #5e0c7a12
+@dataclass
+class DistillPlan:
+    "Sample sizes of a distillation run's measurements (the full run's; `QUICK_PLAN`: toy ones)."
+    stage_n: int = 50              # prompts per digit for the teacher row and every stage's student (seed 0)
+    final_n: int = 200             # prompts per digit of the final side-by-side rows, per seed
+    final_heldout: int = 20        # held-out-phrasing prompts per digit, per seed
+    final_attr: int = 10           # images per (digit, attribute, level), per seed
+    seeds: tuple = (0, 1)
+    speed_repeats: int = 7
+    speed_batch: int = 250
+    cas_n: int = 60_000            # generated digits the CAS classifier trains on
+    cas_epochs: int = 6
+    cas_chunk: int = 1000
+    cas_test: int | None = None    # real test digits the CAS classifier is scored on (None: all 10,000)
+    speed_threads: int = 2         # the headline timing's torch threads (and always a second one with 1 thread)
+
+QUICK_PLAN = DistillPlan(stage_n=1, final_n=1, final_heldout=1, final_attr=1, speed_repeats=1, speed_batch=10, cas_n=60, cas_epochs=1,
+                         cas_chunk=10, cas_test=200, speed_threads=1)
+QUICK_CONFIG = DistillConfig(bake_steps=2, rounds=((4, 2),), batch_size=4, warmup=1, ckpt_every=1)
+
+class DistillError(ValueError): "A distillation run that cannot start or be shipped (the command line says it in one line)."
+
+def tiny_teacher(path) -> Path:
+    "A quick run's teacher: an untrained `TINY_CONFIG` model (seeded), saved as a checkpoint at `path`."
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with torch.random.fork_rng():
+        torch.manual_seed(0); m = DiffusionModel(TINY_CONFIG)
+    return save_checkpoint(path, dict(format=CKPT_FORMAT, model_config=m.config(), ema=m.state_dict()))
+
+# %% ../nbs/19_distill.ipynb #5e0c7a15
+def _log(msg): print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+def _write_json(path, obj):
+    with atomic_write(path) as tmp: Path(tmp).write_text(json.dumps(obj, indent=1, ensure_ascii=False) + '\n')
+
+def _trim(row: dict, keys) -> dict: return {k: row.get(k) for k in keys if row.get(k) is not None}
+
+def _alive(pid: int) -> bool:
+    "Whether process `pid` is running and is a part of a distillation run."
+    try: os.kill(pid, 0); return b'textdiff_mnist.distill' in Path(f'/proc/{pid}/cmdline').read_bytes()
+    except (OSError, ValueError): return False
+
+class _Waiter:
+    "A part's process started by an earlier start of the run: wait until it is gone (its cached result tells whether it worked)."
+    def __init__(self, pid): self.pid = pid
+    def poll(self): return None if _alive(self.pid) else 0
+    def wait(self):
+        while _alive(self.pid): time.sleep(5)
+        return 0
+    def terminate(self): os.kill(self.pid, 15)
+
+_PART_CODE = "import json, sys; from textdiff_mnist.distill import run_part; run_part(sys.argv[1], **json.loads(sys.argv[2]))"
+
+class DistillRun:
+    "One run directory `out`: its teacher, recipe, plan and settings, and its cached parts (`out/parts/NAME.json`)."
+    def __init__(self, out, teacher=None, quick: bool = False, cas_n: int | None = None, threads: int = 1, serial: bool | None = None, log=_log):
+        from textdiff_mnist.generation import bundled_weights
+        self.out, self.teacher_arg, self.quick, self.cas_n, self.threads, self.log = Path(out), teacher, quick, cas_n, threads, log
+        self.serial = quick if serial is None else serial            # quick: one process (a second start-up is not worth it)
+        self.plan, self.cfg = (QUICK_PLAN, QUICK_CONFIG) if quick else (DistillPlan(), DistillConfig())
+        if cas_n: self.plan = DistillPlan(**{**asdict(self.plan), 'cas_n': cas_n})
+        self.teacher_path = Path(teacher) if teacher else self.out/'tiny_teacher.pt' if quick else bundled_weights()
+        if quick and not teacher and not self.teacher_path.exists(): tiny_teacher(self.teacher_path)
+        if not self.teacher_path.is_file(): raise DistillError(f"teacher weights {self.teacher_path} do not exist")
+        self.teacher = load_model(self.teacher_path).eval()
+        self.teacher_fp = weights_fingerprint(self.teacher)
+        self.parts = self.out/'parts'; self.parts.mkdir(parents=True, exist_ok=True)
+        ident = dict(teacher=self.teacher_fp, config=json.loads(json.dumps(asdict(self.cfg))), plan=json.loads(json.dumps(asdict(self.plan))),
+                     quick=bool(quick))
+        idf = self.out/'run.json'
+        strip = lambda d: {**d, 'plan': {k: v for k, v in d['plan'].items() if k != 'cas_n'}}    # the CAS size may change: its part is per size
+        if idf.exists() and strip(old := json.loads(idf.read_text())) != strip(ident):
+            raise DistillError(f"{self.out} holds a run with another teacher, recipe or plan ({old}); use another --out or delete it")
+        sf = self.out/'summary.json'        # stages of an earlier distillation here (e.g. this chapter's FULL_RUN) must match too
+        if sf.exists() and ((old := json.loads(sf.read_text()))['teacher'] != self.teacher_fp or old['config'] != ident['config']):
+            raise DistillError(f"{sf} holds stages distilled from teacher {old['teacher']} with {old['config']}; use another --out or delete it")
+        _write_json(idf, ident)
+        self._ev, self.command = None, None        # command: the command line of the run (`distill_recipe` sets it)
+
+    @property
+    def ev(self):
+        "The evaluator (chapter 4), loaded on first use."
+        from textdiff_mnist.evaluator import load_evaluator
+        if self._ev is None: self._ev = load_evaluator()
+        return self._ev
+
+    def settings(self) -> dict:
+        "What a second process needs to open this run."
+        return dict(out=str(self.out), teacher=None if self.teacher_arg is None else str(self.teacher_arg), quick=self.quick, cas_n=self.cas_n,
+                    threads=self.threads, serial=False)
+
+    def _file(self, name) -> Path: return self.parts/(f'cas{self.plan.cas_n}.json' if name == 'cas' else f'{name}.json')
+
+    def part(self, name, fn=None) -> dict:
+        "The cached result of part `name`, computing (and caching) it with `fn()` (default: `PARTS[name](self)`) if missing."
+        f = self._file(name)
+        if f.exists(): return json.loads(f.read_text())
+        self.log(f"{name}: start"); t0, c0 = time.perf_counter(), time.process_time()
+        r = fn() if fn else PARTS[name](self); r['_cost'] = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
+        _write_json(f, r); self.log(f"{name}: done in {r['_cost']['wall_s']:.0f} s wall")
+        return r
+
+    def spawn(self, name, env=None):
+        "Compute part `name` in a second process (environment `env`, default: OpenMP's threads waiting passively); None if it is cached."
+        if self._file(name).exists(): return None
+        pf = self.out/f'{name}.pid'
+        if pf.exists() and _alive(pid := int(pf.read_text())):       # still running from an earlier start of this run
+            self.log(f"{name}: already running in process {pid}"); return _Waiter(pid)
+        env = env if env is not None else {'OMP_WAIT_POLICY': 'PASSIVE', **os.environ}   # waiting threads spin otherwise: slow on a busy machine
+        logf = open(self.out/f'{name}.log', 'a')
+        p = subprocess.Popen([sys.executable, '-c', _PART_CODE, name, json.dumps(self.settings())], stdout=logf, stderr=subprocess.STDOUT, env=env)
+        self.log(f"{name}: started in process {p.pid} (log {self.out/f'{name}.log'})")
+        pf.write_text(str(p.pid))
+        return p
+
+    def join(self, name, proc) -> dict:
+        "Wait for `spawn`'s process (or compute here if none ran, or it failed) and return the part."
+        if proc is not None and proc.wait() != 0: self.log(f"{name}: its process failed (see {self.out/f'{name}.log'}); computing it here")
+        return self.part(name)
+
+# %% ../nbs/19_distill.ipynb #5e0c7a18
+STAGE_KEYS = ('n', 'steps', 'accuracy', 'fid_ratio', 'fid', 'fid_floor', 'sec_per_image')
+ROW_KEYS = ('n', 'accuracy', 'fid_ratio', 'heldout_accuracy', 'attr_thickness', 'attr_slant', 'attr_width', 'n_heldout', 'n_attr',
+            'fid', 'fid_floor', 'sec_per_image')
+
+def teacher_part(run) -> dict:
+    "The teacher's 20-step default: the stage-table row (seed 0) and the final rows (every seed)."
+    from textdiff_mnist.bench import Setting, measure_setting
+    from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE
+    P = run.plan
+    row, _ = measure_setting(run.teacher, Setting(DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, P.stage_n), run.ev, 0)
+    rows = []
+    for seed in P.seeds:
+        r, _ = measure_setting(run.teacher, Setting(DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, P.final_n, P.final_heldout, P.final_attr), run.ev, seed)
+        rows.append(dict(label=f"default (teacher): {DEFAULT_SAMPLER} {DEFAULT_STEPS} steps, guided", seed=seed, **_trim(r, ROW_KEYS)))
+    return dict(teacher_row=dict(_trim(row, STAGE_KEYS), seeds=[0]), rows=rows)
+
+def run_student(run):
+    "The run's exported student (float16 weights read back, as `generate` runs it), with `fast_steps` set."
+    from textdiff_mnist.generation import model_for
+    return model_for('fast', run.out/'student.pt').eval()
+
+def fast_part(run) -> dict:
+    "The student's final rows (every seed), with the fast sampler."
+    from textdiff_mnist.bench import Setting, measure_setting
+    P, st, k = run.plan, run_student(run), run.cfg.student_steps
+    rows = []
+    for seed in P.seeds:
+        r, _ = measure_setting(st, Setting('fast', k, 0.0, P.final_n, P.final_heldout, P.final_attr), run.ev, seed)
+        rows.append(dict(label=f"fast (student): ddim {k} steps", seed=seed, **_trim(r, ROW_KEYS)))
+    return dict(rows=rows)
+
+def speed_part(run) -> dict:
+    "`speed_compare` with the plan's threads, then with 1 thread, each with the load average before it."
+    P, st, n = run.plan, run_student(run), torch.get_num_threads()
+    try:
+        torch.set_num_threads(P.speed_threads); la = os.getloadavg()[0]
+        two = dict(speed_compare(run.teacher, st, run.cfg.student_steps, P.speed_repeats, P.speed_batch), load_avg=la)
+        torch.set_num_threads(1); la = os.getloadavg()[0]
+        one = dict(speed_compare(run.teacher, st, run.cfg.student_steps, P.speed_repeats, P.speed_batch), load_avg=la)
+    finally: torch.set_num_threads(n)
+    return dict(two, one_thread=one)
+
+def cas_part(run) -> dict:
+    "The CAS of `plan.cas_n` fast digits (written to OUT/synth{n}.npz), and of the evaluator trained on real digits."
+    from textdiff_mnist.fast import write_dataset
+    from textdiff_mnist.evaluator import evaluate_accuracy
+    from textdiff_mnist.data import load_mnist
+    P, npz = run.plan, run.out/f'synth{run.plan.cas_n}.npz'
+    t0, c0 = time.perf_counter(), time.process_time()
+    if not npz.exists():
+        helper = None if run.serial else run.spawn('cas_gen')    # writes chunks from the far end meanwhile
+        write_dataset(npz, P.cas_n, 'fast', seed=0, chunk=P.cas_chunk, checkpoint=run.out/'student.pt', progress=False)
+        if helper is not None and helper.poll() is None: helper.terminate(); helper.wait()
+    gen = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0, processes=1 if run.serial else 2)
+    mn = load_mnist(); test = (mn.test_x[:P.cas_test], mn.test_y[:P.cas_test])
+    with np.load(npz) as z: r = cas_score(z['images'], z['labels'], P.cas_epochs, 0, test=test)    # = cas_benchmark(npz) on the full test set
+    return {'run': True, 'real_trained': evaluate_accuracy(run.ev, *test), 'epochs': P.cas_epochs, 'n_test': len(test[1]),
+            'threads': torch.get_num_threads(), f'n{P.cas_n}': dict(cas=r['cas'], train_s=r['train_s'], generation=gen), 'cas': r['cas']}
+
+def cas_gen_part(run):
+    "Help `write_dataset` (in another process, going forward): write the CAS dataset's chunk files from the last one backwards, as it would."
+    from textdiff_mnist.fast import dataset_prompts, dataset_seed, chunk_file
+    from textdiff_mnist.generation import model_for, run_sampler
+    P, npz = run.plan, run.out/f'synth{run.plan.cas_n}.npz'
+    parts = npz.with_name(npz.name + '.parts'); parts.mkdir(parents=True, exist_ok=True)
+    student = model_for('fast', run.out/'student.pt')
+    prompts, _ = dataset_prompts(P.cas_n, 0)
+    try:
+        for k in reversed(range(-(-P.cas_n // P.cas_chunk))):
+            if npz.exists() or not parts.exists(): return
+            if chunk_file(parts, k).exists(): continue
+            ix = range(k * P.cas_chunk, min(P.cas_n, (k + 1) * P.cas_chunk))
+            imgs = run_sampler(student, [prompts[i] for i in ix], [dataset_seed(0, i) for i in ix], 'fast')
+            with atomic_write(chunk_file(parts, k)) as tmp, open(tmp, 'wb') as f: np.save(f, to_uint8(imgs))
+            run.log(f"cas_gen: chunk {k}")
+    except OSError: return           # write_dataset finished (and removed the parts) first
+
+def rounds_picture(run, dest) -> Path:
+    "Rows: the teacher's default, then every stage's student at the step counts it is measured at; the same prompts and seeds in every row."
+    from textdiff_mnist.generation import run_sampler
+    prompts, seeds = list(DIGIT_WORDS) * 2, list(range(20))
+    rows = [('teacher', run_sampler(run.teacher, prompts, seeds))]          # generate's defaults
+    for stage, ssteps, _ in _stages(run.cfg):
+        f = run.out/f'stage{stage}.pt'; m = model_from_checkpoint(read_checkpoint(f), f).eval()
+        for s in round_steps(stage, ssteps, run.cfg):
+            rows.append((f"A: ddim {s}" if stage == 0 else f"round{stage}: {s}", run_sampler(m, prompts, seeds, 'ddim', s, 0.0)))
+    labels = [lab if i == 0 else '' for lab, _ in rows for i in range(len(prompts))]
+    return save_image(image_grid(torch.cat([im for _, im in rows]), labels, ncols=len(prompts)), dest)
+
+PARTS = dict(teacher=teacher_part, fast=fast_part, speed=speed_part, cas=cas_part)
+
+# %% ../nbs/19_distill.ipynb #5e0c7a1a
+_ATTRS = ('attr_thickness', 'attr_slant', 'attr_width')
+
+def _mean(rows, key): return float(np.mean([r[key] for r in rows]))
+
+def assemble(run, summary, teacher, fast, speed, cas, student_fp, found=()) -> dict:
+    "OUT/distill.json of `run` from its parts (`found`: stages already in the run directory when this start began)."
+    P, cfg = run.plan, run.cfg
+    stages = [dict({k: s[k] for k in ('stage', 'student_steps', 'steps', 'cpu_s', 'wall_s', 'final_loss')},
+                   measured=[_trim(r, STAGE_KEYS) for r in s['measured']], seeds=[0]) for s in summary['stages']]
+    fm = {k: _mean(fast['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
+    fm.update({k: int(min(r[k] for r in fast['rows'])) for k in _ATTRS})      # wins of the worse seed
+    tm = {k: _mean(teacher['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
+    threads = sorted({s['threads'] for s in summary['stages'] if s.get('threads')}) or [run.threads]   # as each stage recorded it
+    cost = dict(cpu_s=sum(s['cpu_s'] for s in stages), wall_s=sum(s['wall_s'] for s in stages), threads=threads[0] if len(threads) == 1 else threads,
+                note="each stage's process CPU time (over all its torch threads) and elapsed time, recorded when it was trained"
+                     + (f"; stages {', '.join(map(str, found))} were in the run directory before this start (an earlier start, or another "
+                        "run of the same recipe and teacher) and were measured here" if found else ''))
+    speed = {k: v for k, v in speed.items() if k != '_cost'}; cas = {k: v for k, v in cas.items() if k != '_cost'}
+    for f in sorted(run.parts.glob('cas*.json')):             # CAS runs of other sizes in this run directory: kept beside
+        other = json.loads(f.read_text()); cas.update({k: v for k, v in other.items() if k[:1] == 'n' and k[1:].isdigit() and k not in cas})
+    targets = check_targets(fm, speed, cost['cpu_s'], cas['cas'])
+    missed = [k for k, v in targets.items() if v[2] is False]
+    k = cfg.student_steps
+    summ = (f"Fast sampler ({k} DDIM steps of the distilled student, one pass each) vs the 20-step default, {P.final_n} prompts per digit x "
+            f"{len(P.seeds)} seeds: accuracy {100 * fm['accuracy']:.2f}% vs {100 * tm['accuracy']:.2f}%, Fréchet ratio {fm['fid_ratio']:.2f} vs "
+            f"{tm['fid_ratio']:.2f} (gap {fm['fid_ratio'] - tm['fid_ratio']:+.2f}), held-out phrasing {100 * fm['heldout_accuracy']:.1f}% vs "
+            f"{100 * tm['heldout_accuracy']:.1f}%; ten digits {speed['ten_s']['fast']:.3f} s vs {speed['ten_s']['default']:.3f} s "
+            f"({speed['speedup']:.1f}x); distillation {cost['cpu_s'] / 60:.1f} CPU min ({cost['wall_s'] / 60:.1f} wall min, shared machine). "
+            f"CAS {100 * cas['cas']:.2f}% with {P.cas_n:,} generated digits (the evaluator trained on real digits: {100 * cas['real_trained']:.2f}%). "
+            + (f"Targets missed: {', '.join(missed)}. The default stays dpm 20." if missed else
+               "Every target met. The default stays dpm 20, held to the model's own targets (accuracy >= 99.5% at a Fréchet ratio <= 1.30); "
+               "fast is the default of the dataset writer and of as-you-type."))
+    return dict(machine=machine_label(), threads=run.threads, config=json.loads(json.dumps(asdict(cfg))), teacher=run.teacher_fp,
+                student=student_fp, teacher_row=teacher['teacher_row'], stages=stages,
+                final=dict(n_per_digit=P.final_n, seeds=list(P.seeds), rows=teacher['rows'] + fast['rows'], fast_mean=fm, teacher_mean=tm,
+                           note=("one run of textdiff-mnist distill: the teacher rows were computed in a second process (same code, seeds and "
+                                 "machine) while the distillation ran; accuracy and Fréchet are deterministic given the seeds; the attribute "
+                                 "wins of fast_mean are those of the worse seed; timings come from speed_compare in one process")),
+                speed=speed, cost=cost, targets=targets, cas=cas, summary=summ, command=run.command, quick=bool(run.quick))
+
+def card_results(res: dict) -> dict:
+    "What the student's model card carries of the results."
+    return dict(fast_mean=res['final']['fast_mean'], teacher_mean=res['final']['teacher_mean'], n_per_digit=res['final']['n_per_digit'],
+                seeds=res['final']['seeds'], ten_digits_s=res['speed']['ten_s'], speedup=res['speed']['speedup'],
+                per_image_s=res['speed']['per_image_s'], targets_missed=[k for k, v in res['targets'].items() if v[2] is False],
+                machine=res['machine'], cas=res['cas'], command=res['command'])
+
+def ship_run(run, root=None):
+    "Copy the run's student, results and picture into the checkout `root` (default: the one holding this package); refused for a quick run or another teacher than the bundled one."
+    root = Path(root) if root else weights_dir().parent.parent
+    w, out = root/'textdiff_mnist'/'weights', run.out
+    if run.quick: raise DistillError("a quick run is never shipped")
+    if not (root/'results').is_dir() or not (w/'textdiff_mnist.pt').is_file():
+        raise DistillError(f"{root} is not a source checkout (no results/ or textdiff_mnist/weights/textdiff_mnist.pt): nothing shipped")
+    if run.teacher_fp != weights_fingerprint(load_model(w/'textdiff_mnist.pt')): raise DistillError(f"the run's teacher is not the bundled model {w/'textdiff_mnist.pt'}: not shipped")
+    for src, dest in ((out/'textdiff_mnist_fast.pt', w/'textdiff_mnist_fast.pt'), (out/'distill.json', root/'results'/'distill.json'),
+                      (out/'distill_rounds.png', root/'results'/'distill_rounds.png')):
+        with atomic_write(dest) as tmp: shutil.copyfile(src, tmp)
+        run.log(f"shipped {src} -> {dest}")
+
+# %% ../nbs/19_distill.ipynb #5e0c7a1c
+def distill_recipe(out='runs/distill', teacher=None, ship: bool = False, quick: bool = False, cas_n: int | None = None,
+                   threads: int = 1, serial: bool | None = None, log=_log) -> dict:
+    "Distil `teacher` (default: the bundled model) with `DistillConfig` into `out` (resuming), measure it, write OUT/distill.json and OUT/textdiff_mnist_fast.pt (`ship`: then into the package); returns the results."
+    if threads < 1: raise DistillError(f"threads must be at least 1, got {threads}")
+    if quick and ship: raise DistillError("a quick run is never shipped: drop --ship")
+    n_threads = torch.get_num_threads(); torch.set_num_threads(threads)
+    try:
+        run = DistillRun(out, teacher, quick, cas_n, threads, serial, log)
+        run.command = ' '.join(['textdiff-mnist distill --out', str(out)] + (['--teacher', str(teacher)] if teacher else []) + (['--quick'] if quick else [])
+                               + (['--cas-n', str(cas_n)] if cas_n else []) + (['--threads', str(threads)] if threads != 1 else [])
+                               + ({True: ['--serial'], False: ['--parallel'], None: []}[serial]) + (['--ship'] if ship else []))
+        out, cfg, P = run.out, run.cfg, run.plan
+        found = [k for k, _, _ in _stages(cfg) if (out/f'stage{k}.pt').exists()]
+        log(f"teacher {run.teacher_fp} ({run.teacher_path}); recipe {asdict(cfg)}; out {out}; code {weights_dir().parent}")
+        tproc = None if run.serial else run.spawn('teacher')
+        data = TrainingData.mnist()
+        if quick: data = TrainingData(data.images[:200], data.labels[:200], data.levels[:200])
+        measure = lambda m, k, st: [measure_student(m, s, n_per_digit=P.stage_n, seed=0, evaluator=run.ev) for s in round_steps(k, st, cfg)]
+        _, summary = distill(run.teacher, data, cfg, out, measure=measure, log=log)
+        final = out/f'stage{len(cfg.rounds)}.pt'
+        if not (out/'student.pt').exists(): export_student(final, out/'student.pt', student_card(run.teacher_fp, cfg, summary['stages']))
+        cproc = None if run.serial else run.spawn('cas')
+        fast = run.part('fast')
+        if not (out/'distill_rounds.png').exists(): rounds_picture(run, out/'distill_rounds.png')
+        teacher_rows, cas = run.join('teacher', tproc), run.join('cas', cproc)
+        timing_env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}      # OpenMP as users get it
+        speed = run.join('speed', None if run.serial else run.spawn('speed', env=timing_env))
+        student_fp = weights_fingerprint(load_model(out/'student.pt'))
+        res = assemble(run, summary, teacher_rows, fast, speed, cas, student_fp, found)
+        export_student(final, out/'textdiff_mnist_fast.pt', student_card(run.teacher_fp, cfg, summary['stages'], card_results(res)))
+        assert weights_fingerprint(load_model(out/'textdiff_mnist_fast.pt')) == student_fp
+        _write_json(out/'distill.json', res)
+        log(res['summary'])
+        if ship: ship_run(run)
+        return res
+    finally: torch.set_num_threads(n_threads)
+
+def run_part(name: str, **settings):
+    "Compute part `name` of the run `settings` describe (`DistillRun.settings`): what a run's second process does."
+    torch.set_num_threads(settings['threads'])
+    run = DistillRun(**settings)
+    if name == 'cas_gen': cas_gen_part(run)
+    else: run.part(name)

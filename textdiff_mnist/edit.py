@@ -13,15 +13,16 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 from . import __version__
-from .core import generator_for, image_grid, to_uint8, atomic_write
+from .core import generator_for, image_grid, to_uint8, atomic_write, machine_label
 from .schedule import make_schedule, q_sample, to_model_space
-from .samplers import sample, clip_noise, prompt_vectors
+from .samplers import SAMPLERS, clip_noise, noise_source
 from .checkpoint import weights_fingerprint
 from .attributes import measure_attributes
 from .evaluator import classify
 from .report import empty_row, edit_summary
-from .generation import (GenerationError, validate_request, check_prompt_length, get_model, image_seeds,
-                                       image_seed, _check_int, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
+from .generation import (GenerationError, Request, validate_request, check_prompt_length, get_model, image_seeds,
+                                       image_seed, check_int, prompt_vectors, run_sampler, DEFAULT_SAMPLER, DEFAULT_STEPS,
+                                       DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 
 # %% auto #0
 __all__ = ['MAX_INPUT_PIXELS', 'MIN_CONTRAST', 'INK_FLOOR', 'BOX', 'SIZE', 'CENTRE', 'RESTYLE_GUIDANCE', 'RESTYLE_SCHEDULE',
@@ -137,8 +138,8 @@ def restyle_images(model, images, prompts, strength: float, seeds, steps: int = 
     sched = make_schedule(model.cfg.schedule, model.cfg.T)
     t = start_timestep(strength, sched)
     xt = q_sample(sched, to_model_space(images), torch.full((len(images),), t), _forward_noise(seeds))
-    return sample(model, prompts, sampler, restyle_steps(t, sched.T, steps), guidance, seeds, x_start=xt, t_start=t,
-                  guidance_schedule=guidance_schedule, amp=amp, style_prior=False)   # styles left unsaid stay the source's
+    return run_sampler(model, prompts, seeds, sampler, restyle_steps(t, sched.T, steps), guidance, guidance_schedule, x=xt, t_start=t,
+                       style_prior=False, amp=amp)   # styles left unsaid stay the source's
 
 # %% ../nbs/18_edit.ipynb #633f3c6b
 def restyle(image, prompt: str, strength: float = 0.5, seed: int = 0, n: int = 1, steps: int = DEFAULT_STEPS,
@@ -203,16 +204,17 @@ def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, 
     "`frames` images `(frames,1,28,28)` going from `prompt_a` (seed `seed_a`) to `prompt_b` (seed `seed_b`, default: A's noise)."
     validate_request([prompt_a, prompt_b], 1, steps, guidance, sampler, seed_a, guidance_schedule)
     if seed_b is not None: validate_request(prompt_b, 1, steps, guidance, sampler, seed_b, guidance_schedule)
-    frames = _check_int('frames', frames, 2, MAX_FRAMES)
+    frames = check_int('frames', frames, 2, MAX_FRAMES)
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     for p in (prompt_a, prompt_b): check_prompt_length(p, model.text_encoder.max_words)
     sa = image_seed(seed_a, prompt_a, 0); sb = sa if seed_b is None else image_seed(seed_b, prompt_b, 0)
-    na, nb = (clip_noise(torch.randn((1, 28, 28), generator=generator_for(s))) for s in (sa, sb))     # as `sample` starts
+    na, nb = clip_noise(noise_source([sa, sb])())                     # as `run_sampler` starts
     ws = interpolation_weights(frames)
-    ca, cb = prompt_vectors(model, [prompt_a, prompt_b], [sa, sb])     # as `sample` reads them
+    ca, cb = prompt_vectors(model, [prompt_a, prompt_b], [sa, sb])     # as `run_sampler` reads them
     x = torch.stack([slerp(na, nb, w) for w in ws]); cond = torch.stack([(1 - w) * ca + w * cb for w in ws])
-    return sample(model, interpolation_labels(prompt_a, prompt_b, frames), sampler, steps, float(guidance), [sa] * frames,
-                  x_start=x, cond=cond, guidance_schedule=guidance_schedule, on_state=on_state, amp=amp)
+    cb = None if on_state is None else lambda i, n, x, x0: on_state(i, x.cpu())
+    return run_sampler(model, interpolation_labels(prompt_a, prompt_b, frames), [sa] * frames, sampler, steps, float(guidance),
+                       guidance_schedule, x=x, cond=cond, callback=cb, amp=amp)
 
 # %% ../nbs/18_edit.ipynb #9ba979b5
 def interpolate_recipe(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
@@ -220,7 +222,7 @@ def interpolate_recipe(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: in
                        guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None) -> dict:
     "What `interpolate` needs to make the same frames again."
     validate_request([prompt_a, prompt_b], 1, steps, guidance, sampler, seed_a, guidance_schedule)
-    args = dict(prompt_a=prompt_a, prompt_b=prompt_b, frames=_check_int('frames', frames, 2, MAX_FRAMES), seed_a=int(seed_a),
+    args = dict(prompt_a=prompt_a, prompt_b=prompt_b, frames=check_int('frames', frames, 2, MAX_FRAMES), seed_a=int(seed_a),
                 seed_b=None if seed_b is None else int(seed_b), steps=int(steps), guidance=float(guidance), sampler=sampler,
                 guidance_schedule=guidance_schedule)
     return dict(prompts=interpolation_labels(prompt_a, prompt_b, frames), n=1, interpolate=args, textdiff_mnist=__version__,
@@ -230,14 +232,15 @@ def interpolate_recipe(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: in
 def denoising_states(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
                      sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE,
                      checkpoint=None, amp: bool = True, device=None) -> list[torch.Tensor]:
-    "`steps + 1` batches `(N,1,28,28)` in [0,1]: the starting noise and the state after every step of `generate(prompts, n, ...)`."
-    prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    if sampler == 'fast': raise GenerationError("the denoising animation shows the steps of dpm, ddim or ddpm; sampler 'fast' (4 steps of the distilled student) has none to show")
+    "`steps + 1` batches `(N,1,28,28)` in [0,1]: the starting noise and the state after every step of `generate(prompts, n, ...)` (or a `Request`)."
+    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
+    if SAMPLERS[req.sampler].student:
+        raise GenerationError(f"the denoising animation shows the steps of dpm, ddim or ddpm; sampler {req.sampler!r} (a few steps of the distilled student) has none to show")
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
-    for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
-    allp, states = [p for p in prompts for _ in range(n)], []
-    sample(model, allp, sampler, steps, float(guidance), image_seeds(prompts, n, seed), guidance_schedule=guidance_schedule,
-           on_state=lambda i, x: states.append(((x + 1) / 2).clamp(0, 1)), amp=amp)
+    for p in req.prompts: check_prompt_length(p, model.text_encoder.max_words)
+    states = []
+    run_sampler(model, req.image_prompts, req.seeds, req.sampler, req.steps, req.guidance, req.guidance_schedule,
+                callback=lambda i, n, x, x0: states.append(((x.cpu() + 1) / 2).clamp(0, 1)), amp=amp)
     return states
 
 # %% ../nbs/18_edit.ipynb #e3a49c20
@@ -326,9 +329,7 @@ def _timed(f, *args, **kw):
 def edit_rows(model, evaluator, per_digit: int = 5, n_pairs: int | None = None, seed: int = 0, steps: int = DEFAULT_STEPS,
               label: str | None = None, mnist=None, log=None) -> list[dict]:
     "Benchmark rows of kind 'edit' (chapter 15): each style word at 0.5, another digit at 0.8, interpolation (one noise, two seeds), the GIF."
-    if label is None:
-        from textdiff_mnist.bench import machine_label
-        label = machine_label()
+    if label is None: label = machine_label()
     x, y = mnist_digits(per_digit, mnist=mnist); n_pairs, rows = n_pairs or 2 * per_digit, []
     def add(secs, **kw):
         rows.append(empty_row(kind='edit', sampler=DEFAULT_SAMPLER, steps=steps, default=False, machine=label, sec_per_image=secs, **kw))

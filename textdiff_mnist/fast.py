@@ -1,4 +1,4 @@
-"""Sampling with a distilled student (chapter 19): a few deterministic DDIM steps with guidance baked in, one network pass per step; and a synthetic MNIST written in resumable chunks.
+"""Sampling with the distilled student: a few deterministic DDIM steps with guidance baked in, one network pass per step; and a synthetic MNIST written in resumable chunks.
 
 Docs: https://textdiff.github.io/textdiff-mnist/fast.html.md"""
 
@@ -7,46 +7,19 @@ Docs: https://textdiff.github.io/textdiff-mnist/fast.html.md"""
 # %% ../nbs/10a_fast.ipynb #789d1e1f
 from __future__ import annotations
 import json, math, shutil, zipfile, zlib
-from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
 from fastprogress.fastprogress import progress_bar
 from . import __version__
-from .core import weights_dir, atomic_write, to_uint8
+from .core import atomic_write, to_uint8
 from .captions import captions_for
-from .checkpoint import read_checkpoint, load_model, weights_fingerprint, CheckpointError, WEIGHTS_FORMAT
-from .samplers import sample, SAMPLERS
-from .unet import resolve_device
+from .checkpoint import weights_fingerprint
+from .samplers import SAMPLERS
+from .generation import model_for, run_sampler, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
 
 # %% auto #0
-__all__ = ['FAST_WEIGHTS', 'MAX_DATASET', 'MAX_CHUNK', 'fast_weights', 'fast_card', 'sample_fast', 'dataset_prompts',
-           'dataset_seed', 'DatasetError', 'write_dataset']
-
-# %% ../nbs/10a_fast.ipynb #37c12d73
-FAST_WEIGHTS = 'textdiff_mnist_fast.pt'
-
-def fast_weights() -> Path:
-    "Path of the distilled student shipped with the package."
-    return weights_dir()/FAST_WEIGHTS
-
-@lru_cache(maxsize=8)
-def _card(path: str, mtime: float) -> dict: return json.loads(read_checkpoint(path).get('card') or '{}')
-
-# %% ../nbs/10a_fast.ipynb #40a252fc
-def fast_card(path=None) -> dict:
-    "The model card of a distilled student's weights (default: the bundled one); `CheckpointError` if the file is not one."
-    p = Path(path) if path is not None else fast_weights()
-    if not p.exists(): raise CheckpointError(f"the distilled weights {p} do not exist")
-    card = _card(str(p.resolve()), p.stat().st_mtime)
-    if card.get('kind') != 'distilled' or not isinstance(card.get('steps'), int) or not 1 <= card['steps'] <= 64:
-        raise CheckpointError(f"{p} is not a distilled student (its model card lacks kind='distilled' and steps); "
-                              f"the fast sampler needs weights made by textdiff_mnist.distill.export_student")
-    return card
-
-def sample_fast(model, prompts, steps: int, seeds=None, progress: bool = False, callback=None, amp: bool = True):
-    "The fast sampler: `steps` deterministic DDIM steps of a distilled student with guidance baked in (one network pass per step)."
-    return sample(model, prompts, 'ddim', steps, 0.0, seeds, progress=progress, callback=callback, amp=amp)
+__all__ = ['MAX_DATASET', 'MAX_CHUNK', 'dataset_prompts', 'dataset_seed', 'DatasetError', 'chunk_file', 'write_dataset']
 
 # %% ../nbs/10a_fast.ipynb #5b6a7a72
 MAX_DATASET = 10_000_000
@@ -74,10 +47,12 @@ def _check_dataset_args(out, n, chunk, sampler) -> Path:
     for name, v, hi in (('n', n, MAX_DATASET), ('chunk', chunk, MAX_CHUNK)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
             raise DatasetError(f"{name} must be an integer between 1 and {hi}, got {v!r}")
-    if sampler not in ('fast',) + SAMPLERS: raise DatasetError(f"sampler must be one of fast, {', '.join(SAMPLERS)}, got {sampler!r}")
+    if sampler not in SAMPLERS: raise DatasetError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     return out
 
-def _chunk_file(parts: Path, k: int) -> Path: return parts/f'chunk{k:06d}.npy'
+def chunk_file(parts: Path, k: int) -> Path:
+    "The file of chunk `k` of a dataset being written into the folder `parts`."
+    return parts/f'chunk{k:06d}.npy'
 
 # %% ../nbs/10a_fast.ipynb #598b2ff2
 def _assemble(out: Path, parts: Path, n: int, prompts, digits, recipe: dict):
@@ -85,37 +60,26 @@ def _assemble(out: Path, parts: Path, n: int, prompts, digits, recipe: dict):
     with atomic_write(out) as tmp, zipfile.ZipFile(tmp, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
         with z.open('images.npy', 'w', force_zip64=True) as f:
             np.lib.format.write_array_header_1_0(f, dict(descr='|u1', fortran_order=False, shape=(n, 28, 28)))
-            for k in range(math.ceil(n / recipe['chunk'])): f.write(np.load(_chunk_file(parts, k)).tobytes())
+            for k in range(math.ceil(n / recipe['chunk'])): f.write(np.load(chunk_file(parts, k)).tobytes())
         for name, arr in (('prompts', np.array(prompts)), ('labels', digits), ('recipe', np.array(json.dumps(recipe)))):
             with z.open(f'{name}.npy', 'w', force_zip64=True) as f: np.lib.format.write_array(f, arr)
 
 # %% ../nbs/10a_fast.ipynb #894ba88a
-class _Run:
-    "Sample a chunk: (prompts, seeds) -> images, with the settings recorded in the recipe."
-    def __init__(self, model, sampler, steps, guidance, schedule):
-        self.model, self.sampler, self.steps, self.guidance, self.schedule = model, sampler, steps, guidance, schedule
-    def __call__(self, prompts, seeds):
-        if self.sampler == 'fast': return sample_fast(self.model, prompts, self.steps, seeds)
-        return sample(self.model, prompts, self.sampler, self.steps, self.guidance, seeds, guidance_schedule=self.schedule)
-
-def _dataset_sampler(sampler, checkpoint, device, steps, guidance, schedule):
-    "The model and chunk sampler of a dataset: the student (its own steps, guidance baked in) for 'fast', else `checkpoint` or the bundled teacher."
-    if isinstance(checkpoint, torch.nn.Module): model = checkpoint
-    else: model = load_model(checkpoint or (fast_weights() if sampler == 'fast' else weights_dir()/'textdiff_mnist.pt'))
-    model = model.to(resolve_device(device or 'auto')).eval()
-    if sampler == 'fast':
-        st = fast_card(checkpoint or fast_weights())['steps'] if not isinstance(checkpoint, torch.nn.Module) else steps
-        return model, _Run(model, 'fast', st, 0.0, None)
-    return model, _Run(model, sampler, int(steps), float(guidance), schedule)
+def _dataset_model(sampler, checkpoint, device, steps, guidance, schedule) -> tuple:
+    "(model, steps, guidance, schedule) of a dataset, as its recipe records them: a student sampler runs the student's own steps, unguided."
+    model = model_for(sampler, checkpoint, device or 'auto').eval()
+    if SAMPLERS[sampler].student: return model, getattr(model, 'fast_steps', None), 0.0, None
+    return model, int(steps), float(guidance), schedule
 
 # %% ../nbs/10a_fast.ipynb #b2ceb0be
 def write_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int = 1000, checkpoint=None, device=None,
-                  steps: int = 20, guidance: float = 1.9, guidance_schedule: str = 'interval', progress: bool = True, callback=None) -> Path:
+                  steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, guidance_schedule: str = DEFAULT_SCHEDULE,
+                  progress: bool = True, callback=None) -> Path:
     "Generate `n` balanced digits into the .npz `out` in resumable chunks (see above); `callback(done, total)` after each chunk."
     out = _check_dataset_args(out, n, chunk, sampler)
-    model, run = _dataset_sampler(sampler, checkpoint, device, steps, guidance, guidance_schedule)
+    model, steps, guidance, schedule = _dataset_model(sampler, checkpoint, device, steps, guidance, guidance_schedule)
     prompts, digits = dataset_prompts(n, seed)
-    recipe = dict(kind='dataset', n=int(n), seed=int(seed), sampler=sampler, steps=run.steps, guidance=run.guidance, guidance_schedule=run.schedule, chunk=int(chunk),
+    recipe = dict(kind='dataset', n=int(n), seed=int(seed), sampler=sampler, steps=steps, guidance=guidance, guidance_schedule=schedule, chunk=int(chunk),
                   textdiff_mnist=__version__, weights=weights_fingerprint(model))
     parts = out.with_name(out.name + '.parts'); parts.mkdir(parents=True, exist_ok=True); mf = parts/'manifest.json'
     if mf.exists() and (old := json.loads(mf.read_text())) != recipe:
@@ -123,10 +87,10 @@ def write_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int 
     with atomic_write(mf) as tmp: Path(tmp).write_text(json.dumps(recipe))
     K = math.ceil(n / chunk)
     for k in progress_bar(range(K), leave=False) if progress else range(K):
-        if not _chunk_file(parts, k).exists():
+        if not chunk_file(parts, k).exists():
             ix = range(k * chunk, min(n, (k + 1) * chunk))
-            imgs = run([prompts[i] for i in ix], [dataset_seed(seed, i) for i in ix])
-            with atomic_write(_chunk_file(parts, k)) as tmp, open(tmp, 'wb') as f: np.save(f, to_uint8(imgs))
+            imgs = run_sampler(model, [prompts[i] for i in ix], [dataset_seed(seed, i) for i in ix], sampler, steps, guidance, schedule or DEFAULT_SCHEDULE)
+            with atomic_write(chunk_file(parts, k)) as tmp, open(tmp, 'wb') as f: np.save(f, to_uint8(imgs))
         if callback is not None: callback(min(n, (k + 1) * chunk), n)
     _assemble(out, parts, n, prompts, digits, recipe)
     shutil.rmtree(parts)

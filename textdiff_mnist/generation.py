@@ -7,28 +7,30 @@ Docs: https://textdiff.github.io/textdiff-mnist/generate.html.md"""
 # %% ../nbs/12_generate.ipynb #dbe54ff0
 from __future__ import annotations
 import json, math, warnings, zlib
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
 import torch
+from fastprogress.fastprogress import progress_bar
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from . import __version__
-from .core import image_grid, to_uint8, weights_dir, atomic_write
-from .captions import require_digit, NoDigitError, ignored_words, IgnoredWordsWarning
+from .core import DIGIT_WORDS, image_grid, to_uint8, weights_dir, atomic_write
+from .captions import require_digit, NoDigitError, ignored_words, IgnoredWordsWarning, complete_style
 from .text_encoder import MAX_WORDS, prompt_words
-from .samplers import sample, SAMPLERS, GUIDANCE_SCHEDULES
+from .schedule import from_model_space
+from .samplers import Denoiser, SAMPLERS, GUIDANCE_SCHEDULES, seeded_start, sample
 from .unet import resolve_device, DeviceError
-from .checkpoint import load_model, CheckpointError, weights_fingerprint
-from .fast import fast_weights, fast_card
+from .checkpoint import load_model, CheckpointError, weights_fingerprint, fast_weights, fast_card
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',
-           'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'GENERATE_SAMPLERS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS',
-           'GenerationError', 'bundled_weights', 'check_device', 'get_model', 'model_for', 'sampler_call',
+           'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GRID_STYLES',
+           'GenerationError', 'bundled_weights', 'check_device', 'get_model', 'model_for', 'check_int',
            'check_prompt_length', 'validate_request', 'ignored_note', 'expand_prompts', 'image_seed', 'image_seeds',
-           'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe',
-           'regenerate']
+           'Request', 'prompt_vectors', 'run_sampler', 'generate', 'to_pil', 'labelled_grid', 'make_recipe',
+           'check_output_path', 'save_samples', 'read_recipe', 'regenerate', 'grid_prompts', 'style_grid']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.9, 'interval'
@@ -62,26 +64,17 @@ def get_model(checkpoint=None, device=None):
     return _cached_model(str(path.resolve()), path.stat().st_mtime, str(dev or check_device('auto')))
 
 # %% ../nbs/12_generate.ipynb #770db331
-GENERATE_SAMPLERS = SAMPLERS + ('fast',)
-
 def model_for(sampler: str, checkpoint=None, device=None):
-    "The model `generate` runs for `sampler`: for 'fast' the distilled student (`checkpoint`, else the bundled one), else `get_model`."
-    if sampler != 'fast' or isinstance(checkpoint, torch.nn.Module): return get_model(checkpoint, device)
+    "The model `generate` runs for `sampler`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`."
+    if not SAMPLERS[sampler].student or isinstance(checkpoint, torch.nn.Module): return get_model(checkpoint, device)
     path = Path(checkpoint) if checkpoint is not None else fast_weights()
     steps = fast_card(path)['steps']                     # CheckpointError unless the file is a distilled student
     model = get_model(path, device); model.fast_steps = steps
     return model
 
-# %% ../nbs/12_generate.ipynb #d92ee938
-def sampler_call(model, sampler: str, steps: int, guidance: float) -> tuple:
-    "(sampler, steps, guidance) that chapter 10's `sample` runs for `generate`'s `sampler`: 'fast' is DDIM with the student's steps, unguided."
-    if sampler != 'fast': return sampler, steps, float(guidance)
-    if getattr(model, 'fast_steps', None) is None:
-        raise GenerationError("sampler 'fast' needs the distilled student: pass checkpoint= its weights file, or a model from model_for('fast')")
-    return 'ddim', model.fast_steps, 0.0
-
 # %% ../nbs/12_generate.ipynb #bbebd432
-def _check_int(name, v, lo, hi):
+def check_int(name: str, v, lo: int, hi: int) -> int:
+    "`v` as an int if it is an integer from `lo` to `hi`, else `GenerationError` naming `name`."
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
         raise GenerationError(f"{name} must be an integer, got {v!r}")
     if not lo <= v <= hi: raise GenerationError(f"{name} must be between {lo} and {hi}, got {v}")
@@ -111,17 +104,17 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
         check_prompt_length(p)
         try: require_digit(p)
         except NoDigitError as e: raise GenerationError(str(e)) from None
-    n = _check_int('n', n, 1, MAX_IMAGES)
+    n = check_int('n', n, 1, MAX_IMAGES)
     if len(prompts) * n > MAX_IMAGES:
         raise GenerationError(f"{len(prompts)} prompts x n={n} = {len(prompts) * n} images is more than {MAX_IMAGES} in one call")
-    _check_int('steps', steps, 1, MAX_STEPS)
+    check_int('steps', steps, 1, MAX_STEPS)
     if isinstance(guidance, bool) or not isinstance(guidance, (int, float, np.floating, np.integer)) \
        or not math.isfinite(guidance) or not 0 <= guidance <= MAX_GUIDANCE:
         raise GenerationError(f"guidance must be a finite number between 0 and {MAX_GUIDANCE:g}, got {guidance!r}")
-    if sampler not in GENERATE_SAMPLERS: raise GenerationError(f"sampler must be one of {', '.join(GENERATE_SAMPLERS)}, got {sampler!r}")
+    if sampler not in SAMPLERS: raise GenerationError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
     if guidance_schedule not in GUIDANCE_SCHEDULES:
         raise GenerationError(f"guidance schedule must be one of {', '.join(GUIDANCE_SCHEDULES)}, got {guidance_schedule!r}")
-    _check_int('seed', seed, 0, 2**63 - 1)
+    check_int('seed', seed, 0, 2**63 - 1)
     return prompts
 
 # %% ../nbs/12_generate.ipynb #1573c1cb
@@ -148,22 +141,70 @@ def image_seeds(prompts, n: int = 1, seed: int = 0) -> list[int]:
         k = seen.get(p, 0); out.append(image_seed(seed, p, k)); seen[p] = k + 1
     return out
 
+# %% ../nbs/12_generate.ipynb #d7f556d2
+@dataclass(frozen=True)
+class Request:
+    "What to draw and how, validated once where it is built (`generate`, the CLI, the UI, the server) and then carried down the path."
+    prompts: tuple
+    n: int = 1
+    steps: int = DEFAULT_STEPS
+    guidance: float = DEFAULT_GUIDANCE
+    sampler: str = DEFAULT_SAMPLER
+    seed: int = 0
+    guidance_schedule: str = DEFAULT_SCHEDULE
+
+    def __post_init__(self):
+        p = validate_request(self.prompts, self.n, self.steps, self.guidance, self.sampler, self.seed, self.guidance_schedule)
+        for k, v in dict(prompts=tuple(p), n=int(self.n), steps=int(self.steps), guidance=float(self.guidance), seed=int(self.seed)).items():
+            object.__setattr__(self, k, v)          # frozen: set once, here
+    @property
+    def image_prompts(self) -> list[str]: return expand_prompts(list(self.prompts), self.n)
+    @property
+    def seeds(self) -> list[int]: return image_seeds(list(self.prompts), self.n, self.seed)
+    def args(self) -> dict:
+        "The arguments of `generate` that make these images, as plain JSON values."
+        return dict(prompts=list(self.prompts), n=self.n, steps=self.steps, guidance=self.guidance,
+                    guidance_schedule=self.guidance_schedule, sampler=self.sampler, seed=self.seed)
+
+# %% ../nbs/12_generate.ipynb #91c1a54e
+def prompt_vectors(model, prompts, seeds, style_prior: bool = True) -> torch.Tensor:
+    "What the sampler conditions on: each prompt with the styles it leaves unsaid drawn from its image's seed (`complete_style`), unless `style_prior` is False."
+    return model.encode([complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else list(prompts))
+
+@torch.inference_mode()
+def run_sampler(model, prompts, seeds, sampler: str = DEFAULT_SAMPLER, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
+                guidance_schedule: str = DEFAULT_SCHEDULE, x=None, t_start: int | None = None, cond=None, style_prior: bool = True,
+                callback=None, amp: bool = True) -> torch.Tensor:
+    "Images (N,1,28,28) in [0,1] on the CPU, one per prompt and seed (or per row of `cond`), from chapter 10's loop."
+    spec = SAMPLERS[sampler]
+    if spec.student:
+        if getattr(model, 'fast_steps', None) is None:
+            raise GenerationError(f"sampler {sampler!r} needs the distilled student: pass checkpoint= its weights file, or a model from model_for({sampler!r})")
+        steps, guidance = model.fast_steps, 0.0
+    den = Denoiser(model.eval(), guidance, guidance_schedule, amp=amp)
+    x, ts, noise = seeded_start(den, seeds, steps, x, t_start)
+    if cond is None: cond = prompt_vectors(model, prompts, seeds, style_prior)
+    elif not (isinstance(cond, torch.Tensor) and cond.ndim == 2 and len(cond) == len(seeds)):
+        raise ValueError(f"cond must hold one prompt vector per image, shape ({len(seeds)}, dim), got {getattr(cond, 'shape', type(cond))}")
+    return from_model_space(sample(den, x, ts, cond.to(den.device), spec.step, noise, spec.eta, callback)).cpu()
+
 # %% ../nbs/12_generate.ipynb #23c179e3
 def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
              sampler: str = DEFAULT_SAMPLER, seed: int = 0, checkpoint=None, progress: bool = False,
              callback=None, batch_size: int = 250, guidance_schedule: str = DEFAULT_SCHEDULE,
              device=None, amp: bool = True) -> torch.Tensor:
-    "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts, e.g. `generate('a thick seven', n=4)`."
-    prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    model = model_for(sampler, checkpoint, device)
-    for p in prompts: check_prompt_length(p, model.text_encoder.max_words)
-    if note := ignored_note(prompts): warnings.warn(IgnoredWordsWarning(note), stacklevel=2)   # drawn all the same
-    allp, seeds = expand_prompts(prompts, n), image_seeds(prompts, n, seed)
+    "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts (or a `Request`), e.g. `generate('a thick seven', n=4)`."
+    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
+    model = get_model(checkpoint, device) if isinstance(checkpoint, torch.nn.Module) else model_for(req.sampler, checkpoint, device)
+    for p in req.prompts: check_prompt_length(p, model.text_encoder.max_words)
+    if note := ignored_note(req.prompts): warnings.warn(IgnoredWordsWarning(note), stacklevel=2)   # drawn all the same
+    allp, seeds = req.image_prompts, req.seeds
     chunks = range(0, len(allp), batch_size); out = []
-    for ci, i in enumerate(chunks):
-        cb = None if callback is None else (lambda s, tot, ci=ci: callback(ci * tot + s, len(chunks) * tot))
-        out.append(sample(model, allp[i:i + batch_size], *sampler_call(model, sampler, steps, guidance), seeds[i:i + batch_size],
-                          progress=progress, callback=cb, guidance_schedule=guidance_schedule, amp=amp))
+    for ci, i in enumerate(progress_bar(chunks, leave=False) if progress else chunks):
+        def cb(s, tot, x, x0, ci=ci):
+            if s and callback is not None: callback(ci * tot + s, len(chunks) * tot)
+        out.append(run_sampler(model, allp[i:i + batch_size], seeds[i:i + batch_size], req.sampler, req.steps, req.guidance,
+                               req.guidance_schedule, callback=cb, amp=amp))
     return torch.cat(out)
 
 # %% ../nbs/12_generate.ipynb #afe6ee31
@@ -183,11 +224,10 @@ GENERATE_ARGS = ('prompts', 'n', 'steps', 'guidance', 'sampler', 'seed', 'guidan
 
 def make_recipe(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
                 sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None) -> dict:
-    "What `generate(prompts, n, ...)` needs to make the same images again: its arguments, per-image seeds, version, weights."
-    prompts = validate_request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    return dict(prompts=prompts, n=int(n), steps=int(steps), guidance=float(guidance), guidance_schedule=guidance_schedule,
-                sampler=sampler, seed=int(seed), seeds=image_seeds(prompts, n, seed), textdiff_mnist=__version__,
-                weights=weights_fingerprint(model_for(sampler, checkpoint)))
+    "What `generate(prompts, n, ...)` (or a `Request`) needs to make the same images again: its arguments, per-image seeds, version, weights."
+    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
+    model = checkpoint if isinstance(checkpoint, torch.nn.Module) else model_for(req.sampler, checkpoint)
+    return dict(req.args(), seeds=req.seeds, textdiff_mnist=__version__, weights=weights_fingerprint(model))
 
 # %% ../nbs/12_generate.ipynb #bb3c9184
 SAMPLE_FORMATS = ('.png', '.npz')
@@ -243,3 +283,17 @@ def regenerate(recipe, checkpoint=None, device=None) -> torch.Tensor:
     if (fp := weights_fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
     return generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model)
+
+# %% ../nbs/12_generate.ipynb #61f5a2c7
+GRID_STYLES = ('', 'thick', 'thin', 'slanted right', 'leaning left', 'wide', 'narrow')
+
+def grid_prompts(styles=GRID_STYLES) -> list[str]:
+    "The prompts of `style_grid`, row by row: the digit words, then 'a {style} {d}' for each style and digit."
+    return [f"a {s} {d}" if s else w for s in styles for d, w in enumerate(DIGIT_WORDS)]
+
+def style_grid(model, styles=GRID_STYLES, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
+               guidance_schedule: str = DEFAULT_SCHEDULE, seed: int = 0, scale: int = 2):
+    "Digits x styles: one column per digit, one row per style, each image labelled with its prompt (a PIL image)."
+    prompts = grid_prompts(styles)
+    imgs = run_sampler(model, prompts, [seed + i for i in range(len(prompts))], 'dpm', steps, guidance, guidance_schedule)
+    return image_grid(imgs, prompts, ncols=10, scale=scale)

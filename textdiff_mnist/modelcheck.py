@@ -15,15 +15,15 @@ from .captions import SYNONYMS, HELDOUT_SYNONYMS, ATTRIBUTES, distractor_prompts
 from .attributes import measure_attributes, load_attributes
 from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, speck_rate
-from .fast import fast_weights
-from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
+from .checkpoint import fast_weights
+from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
 
 # %% auto #0
 __all__ = ['distractor_check', 'word_means', 'canonical_lexicon', 'style_check', 'quality_check', 'reading', 'check_model',
            'save_check', 'main']
 
 # %% ../nbs/14a_modelcheck.ipynb #5b0963de
-def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = 20, sampler: str = DEFAULT_SAMPLER) -> torch.Tensor:
+def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = DEFAULT_STEPS, sampler: str = DEFAULT_SAMPLER) -> torch.Tensor:
     "generate(prompts, n) with `sampler` (the default one unless told), in chunks of at most MAX_IMAGES images, no ignored-words warning."
     per = max(1, MAX_IMAGES // n); out = []
     with warnings.catch_warnings():
@@ -32,7 +32,7 @@ def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = 20, sampler:
     return torch.cat(out)
 
 # %% ../nbs/14a_modelcheck.ipynb #95360417
-def distractor_check(model, heldout: bool = True, k: int = 5, seed: int = 0, steps: int = 20, evaluator=None, sampler: str = DEFAULT_SAMPLER):
+def distractor_check(model, heldout: bool = True, k: int = 5, seed: int = 0, steps: int = DEFAULT_STEPS, evaluator=None, sampler: str = DEFAULT_SAMPLER):
     "Accuracy of `k` images per distractor prompt (held-out frames by default): the evaluator reading the digit the parser names (`sampler`: e.g. 'fast' with a student)."
     prompts, digits = distractor_prompts(heldout)
     imgs = _images(model, prompts, k, seed, steps, sampler); dig = np.repeat(digits, k)
@@ -48,7 +48,7 @@ def _real_std() -> np.ndarray:
     m = load_mnist(); a = load_attributes(m)['train']
     return np.stack([a[m.train_y == d].std(0) for d in range(10)])
 
-def word_means(model, words, k: int = 6, seed: int = 0, steps: int = 20, rewrite=None) -> np.ndarray:
+def word_means(model, words, k: int = 6, seed: int = 0, steps: int = DEFAULT_STEPS, rewrite=None) -> np.ndarray:
     "Mean measured attributes `(len(words), 10, 3)` of `k` images of 'a <word> <digit>' per word and digit (prompts passed through `rewrite`)."
     prompts = [f"{'an' if w[0] in 'aeiou' else 'a'} {w} {DIGIT_WORDS[d]}" for w in words for d in range(10)]
     if rewrite is not None: prompts = [rewrite(p) for p in prompts]
@@ -59,7 +59,7 @@ def canonical_lexicon() -> dict:
     "Just the canonical low and high word of each attribute ('thin'/'thick', ...), as a lexicon."
     return {a: {0: SYNONYMS[a][0][:1], 2: SYNONYMS[a][2][:1]} for a in ATTRIBUTES}
 
-def style_check(model, lexicon=None, k: int = 6, seed: int = 0, steps: int = 20, rewrite=None) -> dict:
+def style_check(model, lexicon=None, k: int = 6, seed: int = 0, steps: int = DEFAULT_STEPS, rewrite=None) -> dict:
     "Per attribute: pooled high-over-low wins (of 10 digits), each word's wins against the opposite level, effect in real standard deviations."
     lexicon, std, out = lexicon or SYNONYMS, _real_std(), {}
     for j, a in enumerate(ATTRIBUTES):
@@ -72,7 +72,7 @@ def style_check(model, lexicon=None, k: int = 6, seed: int = 0, steps: int = 20,
     return out
 
 # %% ../nbs/14a_modelcheck.ipynb #49a0cd9a
-def quality_check(model, seeds=(0, 1), n_per_digit: int = 200, n_heldout: int = 100, n_attr: int = 10, steps: int = 20, evaluator=None):
+def quality_check(model, seeds=(0, 1), n_per_digit: int = 200, n_heldout: int = 100, n_attr: int = 10, steps: int = DEFAULT_STEPS, evaluator=None):
     "Chapter 14's default-setting row for each seed (accuracy, Fréchet ratio, held-out accuracy, attributes), their means, and the images."
     from textdiff_mnist.bench import Setting, measure_setting
     ev = evaluator if evaluator is not None else load_evaluator()
@@ -92,9 +92,9 @@ def reading(model, mode: str):
     finally: model.prompt_mode = old
 
 # %% ../nbs/14a_modelcheck.ipynb #ddb005a1
-def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=(0, 1), n_per_digit: int = 200, steps: int = 20, fast=None) -> dict:
+def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=(0, 1), n_per_digit: int = 200, steps: int = DEFAULT_STEPS, fast=None) -> dict:
     "Every measurement of this chapter for the weights `checkpoint` (None: the bundled ones), as one json-ready record; `fast`: also a student's distractors."
-    from textdiff_mnist.bench import machine_info
+    from textdiff_mnist.core import machine_info
     from textdiff_mnist.checkpoint import weights_fingerprint
     model, t0 = get_model(checkpoint, 'cpu'), time.time()
     q, qi = quality_check(model, seeds, n_per_digit, steps=steps)

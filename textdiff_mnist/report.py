@@ -19,7 +19,7 @@ from .samplers import SAMPLERS, GUIDANCE_SCHEDULES
 __all__ = ['COLUMNS', 'EDIT_COLUMNS', 'EDIT_KINDS', 'LOW_CONFIDENCE', 'BUSY', 'BenchmarkError', 'empty_row', 'save_results',
            'load_results', 'edit_summary', 'results_table', 'plot_quality_vs_steps', 'plot_quality_vs_time',
            'failure_cases', 'stack_rows', 'worst_of', 'sweep_failures', 'write_failures', 'progress_line',
-           'row_problems', 'check_results', 'write_report']
+           'row_problems', 'check_results', 'write_report', 'plot_history']
 
 # %% ../nbs/15_report.ipynb #1cae7f79
 class BenchmarkError(ValueError):
@@ -270,7 +270,7 @@ def _num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bo
 def _model_problems(name: str, r: dict) -> list[str]:
     "Problems with the setting and timing columns of a model row."
     p = []
-    if r['sampler'] not in SAMPLERS + ('fast',): p.append(f"{name}: unknown sampler {r['sampler']!r}")
+    if r['sampler'] not in SAMPLERS: p.append(f"{name}: unknown sampler {r['sampler']!r}")
     if not (isinstance(r['steps'], int) and 1 <= r['steps'] <= 1000): p.append(f"{name}: bad steps {r['steps']!r}")
     if not (_num(r['guidance']) and r['guidance'] >= 0): p.append(f"{name}: bad guidance {r['guidance']!r}")
     if r['schedule'] not in GUIDANCE_SCHEDULES: p.append(f"{name}: unknown guidance schedule {r['schedule']!r}")
@@ -367,3 +367,17 @@ def write_report(rows, meta: dict, out_dir, stem: str = 'results') -> list[Path]
     plot_quality_vs_steps(rows, paths[3])
     plot_quality_vs_time(rows, paths[4], label)
     return paths
+
+# %% ../nbs/15_report.ipynb #68aef731
+def plot_history(history, path=None):
+    "Loss, PSNR and noise cosine similarity per epoch (a matplotlib figure; written to `path` as PNG, atomically, if given)."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(1, 3, figsize=(11, 3))
+    ep = [h['epoch'] for h in history]
+    for a, k, title in zip(ax, ('loss', 'psnr', 'cos'), ('loss (v-MSE)', 'PSNR of predicted x0 (dB)', 'cos(predicted, true noise)')):
+        a.plot(ep, [h[k] for h in history], 'o-'); a.set_title(title); a.set_xlabel('epoch')
+    fig.tight_layout()
+    if path is not None:
+        with atomic_write(path) as tmp: fig.savefig(tmp, format='png', dpi=90)
+        plt.close(fig)
+    return fig

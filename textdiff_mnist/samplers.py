@@ -1,4 +1,4 @@
-"""DDPM ancestral, DDIM (η) and DPM-Solver++(2M) sampling with batched classifier-free guidance, deterministic per image: each update is a small step function chosen by name, tested against the exact solution for Gaussian data.
+"""A guided denoiser that wraps the network, one small step function each for DDPM ancestral, DDIM (η) and DPM-Solver++(2M), and a loop that never sees a prompt: deterministic per image, tested against the exact solution for Gaussian data.
 
 Docs: https://textdiff.github.io/textdiff-mnist/samplers.html.md"""
 
@@ -6,21 +6,19 @@ Docs: https://textdiff.github.io/textdiff-mnist/samplers.html.md"""
 
 # %% ../nbs/10_samplers.ipynb #8225be6e
 from __future__ import annotations
-import math
+import math, warnings
 from dataclasses import dataclass, field, replace
 from typing import Callable
 import numpy as np
 import torch
-from fastprogress.fastprogress import progress_bar
-from .core import DIGIT_WORDS, generator_for, image_grid
-from .captions import complete_style
+from .core import generator_for
 from .schedule import make_schedule, v_to_x0, from_model_space
 from .unet import model_device, schedule_on, amp_context
 
 # %% auto #0
-__all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'STEPS', 'SAMPLERS', 'NOISE_CLIP', 'GRID_STYLES', 'sampling_timesteps',
-           'guidance_weight', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'clip_noise', 'prompt_vectors',
-           'sample', 'grid_prompts', 'style_grid']
+__all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'SAMPLERS', 'STEPS', 'NOISE_CLIP', 'sampling_timesteps', 'guidance_weight',
+           'Denoiser', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'SamplerSpec', 'noise_source', 'clip_noise',
+           'seeded_start', 'sample']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
 def sampling_timesteps(T: int, steps: int) -> list[int]:
@@ -40,20 +38,33 @@ def guidance_weight(guidance: float, schedule: str, t: int, T: int) -> float:
     return 0.0 if 1 - t / T > stop else float(guidance) * (1 - rise * t / T)
 
 # %% ../nbs/10_samplers.ipynb #d06690af
-def _guided_x0(model, sched, x, t, cond, null, guidance):
-    "Clean-image estimate at integer timestep t for the batch x, with classifier-free guidance."
-    n = x.shape[0]
-    tt = torch.full((n,), t, dtype=torch.long, device=x.device)
-    if guidance == 0:
-        v = model(x, tt, cond).float()
-    else:
-        vc, vu = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([cond, null.expand(n, -1)])).float().chunk(2)
-        v = vc + guidance * (vc - vu)
-    return v_to_x0(sched, x, v, tt).clamp(-1, 1)
+class Denoiser:
+    "The clean-image estimate of a v-prediction `model`, with classifier-free guidance: `D(x, t, cond)` for timestep(s) `t`."
+    def __init__(self, model, guidance: float = 0.0, schedule: str = 'ramp', clamp: bool = True, amp: bool = True):
+        if isinstance(guidance, bool) or not (guidance >= 0 and math.isfinite(guidance)):
+            raise ValueError(f"guidance must be a finite number >= 0, got {guidance!r}")
+        guidance_weight(guidance, schedule, 0, 1)                     # validates the schedule's name
+        self.model, self.guidance, self.schedule, self.clamp, self.amp = model, float(guidance), schedule, clamp, amp
+        self.sched, self.device, self._null = make_schedule(model.cfg.schedule, model.cfg.T), model_device(model), None
+        self._dsched = schedule_on(self.sched, self.device)
 
-def _noise(gens, shape):
-    "One standard-normal draw per image, each from that image's own generator."
-    return torch.stack([torch.randn(shape, generator=g) for g in gens])
+    def weight(self, t: int) -> float:
+        "The guidance weight at integer timestep `t`."
+        return guidance_weight(self.guidance, self.schedule, t, self.sched.T)
+
+    def __call__(self, x: torch.Tensor, t, cond: torch.Tensor) -> torch.Tensor:
+        if isinstance(t, torch.Tensor):       # one timestep per image (training, distillation), each with its own weight
+            tt, guided = t, self.guidance > 0
+            w = torch.tensor([self.weight(int(u)) for u in t], dtype=x.dtype, device=x.device)[:, None, None, None]
+        else: tt, w = torch.full((len(x),), t, dtype=torch.long, device=x.device), self.weight(t); guided = w > 0
+        with amp_context(self.device, self.amp):
+            if not guided: v = self.model(x, tt, cond).float()
+            else:
+                if self._null is None: self._null = self.model.encode([''])
+                vc, vu = self.model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([cond, self._null.expand(len(x), -1)])).float().chunk(2)
+                v = vc + w * (vc - vu)
+            x0 = v_to_x0(self._dsched, x, v, tt)
+        return x0.clamp(-1, 1) if self.clamp else x0
 
 # %% ../nbs/10_samplers.ipynb #b7bc6a01
 @dataclass
@@ -90,35 +101,24 @@ def dpm_step(x, x0, t: int, s: int, c: StepContext):
     return f((1 - ab[s]).sqrt() / (1 - ab[t]).sqrt()) * x - f(ab[s].sqrt() * torch.expm1(-h)) * D
 
 # %% ../nbs/10_samplers.ipynb #190b0d51
-STEPS = {'dpm': dpm_step, 'ddim': ddim_step, 'ddpm': ddpm_step}
-SAMPLERS = tuple(STEPS)
+@dataclass(frozen=True)
+class SamplerSpec:
+    "What a sampler name means: its step function and eta; `student`: it runs a distilled student (its own steps, guidance baked in)."
+    step: Callable
+    eta: float = 0.0
+    student: bool = False
 
-def _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds):
-    "Validated (prompts, seeds) for `sample`; a ValueError says what was wrong and what is accepted."
-    if sampler not in STEPS: raise ValueError(f"unknown sampler {sampler!r}; expected one of {', '.join(SAMPLERS)}")
-    if not (guidance >= 0 and math.isfinite(guidance)): raise ValueError(f"guidance must be a finite number >= 0, got {guidance}")
-    if not (eta >= 0 and math.isfinite(eta)): raise ValueError(f"eta must be a finite number >= 0, got {eta}")
-    guidance_weight(guidance, guidance_schedule, 0, 1)                 # validates the schedule name
-    prompts = list(prompts)
-    seeds = list(range(len(prompts))) if seeds is None else [int(s) for s in seeds]
-    if len(seeds) != len(prompts): raise ValueError(f"got {len(seeds)} seeds for {len(prompts)} prompts")
-    return prompts, seeds
+SAMPLERS = {'dpm': SamplerSpec(dpm_step), 'ddim': SamplerSpec(ddim_step), 'ddpm': SamplerSpec(ddpm_step),
+            'fast': SamplerSpec(ddim_step, student=True)}
+STEPS = {name: s.step for name, s in SAMPLERS.items() if not s.student}
 
 # %% ../nbs/10_samplers.ipynb #adf52e42
-def _check_start(x_start, t_start, cond, n: int, T: int) -> int:
-    "The timestep `sample` starts from: T-1, or `t_start` (which needs `x_start`); ValueError if the start or `cond` does not fit n images."
-    if t_start is not None and x_start is None: raise ValueError("t_start needs x_start, the batch at that timestep")
-    if x_start is not None and not (isinstance(x_start, torch.Tensor) and x_start.is_floating_point() and x_start.shape == (n, 1, 28, 28)):
-        raise ValueError(f"x_start must be a float tensor of shape ({n}, 1, 28, 28) in model space, got {getattr(x_start, 'shape', type(x_start))}")
-    if cond is not None and not (isinstance(cond, torch.Tensor) and cond.ndim == 2 and len(cond) == n):
-        raise ValueError(f"cond must hold one prompt vector per image, shape ({n}, dim), got {getattr(cond, 'shape', type(cond))}")
-    if t_start is None: return T - 1
-    if isinstance(t_start, bool) or not isinstance(t_start, (int, np.integer)) or not 0 <= t_start < T:
-        raise ValueError(f"t_start must be an integer timestep from 0 to {T - 1}, got {t_start!r}")
-    return int(t_start)
-
-# %% ../nbs/10_samplers.ipynb #44261a74
 NOISE_CLIP = 2.0        # the starting noise is clipped to [-2, 2] and rescaled: its outliers became stray specks (chapter 5)
+
+def noise_source(seeds, device='cpu') -> Callable[[], torch.Tensor]:
+    "A function drawing one standard-normal image (1, 28, 28) per seed, each from its own generator, on the CPU, moved to `device`."
+    gens = [generator_for(s) for s in seeds]
+    return lambda: torch.stack([torch.randn((1, 28, 28), generator=g) for g in gens]).to(device)
 
 def clip_noise(x: torch.Tensor, clip: float | None = NOISE_CLIP) -> torch.Tensor:
     "Standard-normal noise `x` clipped to [-clip, clip], then scaled back to unit variance (None: unchanged)."
@@ -126,47 +126,54 @@ def clip_noise(x: torch.Tensor, clip: float | None = NOISE_CLIP) -> torch.Tensor
     phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
     return x.clamp(-clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))   # the clipped std
 
-def prompt_vectors(model, prompts, seeds, style_prior: bool = True) -> torch.Tensor:
-    "What `sample` conditions on: each prompt with the styles it leaves unsaid drawn from its image's seed (`complete_style`), unless `style_prior` is False."
-    return model.encode([complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else list(prompts))
+# %% ../nbs/10_samplers.ipynb #44261a74
+def seeded_start(denoiser: Denoiser, seeds, steps: int, x: torch.Tensor | None = None, t_start: int | None = None,
+                 noise_clip: float | None = NOISE_CLIP) -> tuple:
+    "(x, timesteps, noise) for `sample`: each seed's clipped noise (or the given batch `x`) at `t_start` (default T-1), and `steps` timesteps from there."
+    T, n = denoiser.sched.T, len(seeds)
+    if t_start is not None and x is None: raise ValueError("t_start needs x, the batch at that timestep")
+    if x is not None and not (isinstance(x, torch.Tensor) and x.is_floating_point() and x.shape == (n, 1, 28, 28)):
+        raise ValueError(f"x must be a float tensor of shape ({n}, 1, 28, 28) in model space, got {getattr(x, 'shape', type(x))}")
+    if t_start is not None and (isinstance(t_start, bool) or not isinstance(t_start, (int, np.integer)) or not 0 <= t_start < T):
+        raise ValueError(f"t_start must be an integer timestep from 0 to {T - 1}, got {t_start!r}")
+    noise = noise_source(seeds, denoiser.device)
+    x = clip_noise(noise(), noise_clip) if x is None else x
+    return x, sampling_timesteps((T - 1 if t_start is None else int(t_start)) + 1, steps), noise
 
 @torch.inference_mode()
-def sample(model, prompts, sampler: str = 'dpm', steps: int = 20, guidance: float = 1.0, seeds=None, eta: float = 0.0,
-           progress: bool = False, callback=None, return_x0s: bool = False, guidance_schedule: str = 'ramp',
-           x_start=None, t_start: int | None = None, cond=None, on_state=None, amp: bool = True, noise_clip: float | None = NOISE_CLIP,
-           style_prior: bool = True):
-    "Sample one image per prompt on the model's device; returns float CPU images (N,1,28,28) in [0,1] (and the per-step x0 estimates if asked)."
-    prompts, seeds = _check_request(prompts, sampler, guidance, eta, guidance_schedule, seeds)
-    model.eval(); dev = model_device(model)
-    sched = make_schedule(model.cfg.schedule, model.cfg.T); dsched = schedule_on(sched, dev)
-    ts = sampling_timesteps(_check_start(x_start, t_start, cond, len(prompts), sched.T) + 1, steps)
-    cond, null = prompt_vectors(model, prompts, seeds, style_prior) if cond is None else cond.to(dev), model.encode([''])
-    gens = [generator_for(s) for s in seeds]
-    noise = lambda: _noise(gens, (1, 28, 28)).to(dev)    # drawn per image on the CPU, then moved: the same on any device
-    x = clip_noise(noise(), noise_clip) if x_start is None else x_start.to(dev, copy=True)
-    if on_state is not None: on_state(0, x.cpu())
-    step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, noise), []
-    for i in progress_bar(range(len(ts)), leave=False) if progress else range(len(ts)):
-        t = ts[i]
-        with amp_context(dev, amp): x0 = _guided_x0(model, dsched, x, t, cond, null, guidance_weight(guidance, guidance_schedule, t, sched.T))
-        if return_x0s: x0s.append(from_model_space(x0).cpu())
-        x = step(x, x0, t, ts[i + 1], ctx) if i + 1 < len(ts) else x0     # the last step jumps to the clean image
-        if on_state is not None: on_state(i + 1, x.cpu())
-        if callback is not None: callback(i + 1, len(ts))
-    out = from_model_space(x).cpu()
+def sample(denoiser: Denoiser, x: torch.Tensor, timesteps=None, cond: torch.Tensor | None = None, step: Callable | None = None,
+           noise: Callable | None = None, eta: float = 0.0, callback: Callable | None = None, **old):
+    "Walk the batch `x` (model space, at `timesteps[0]`) down `timesteps` with `step` (default `dpm_step`); returns the last x0 (model space)."
+    if not isinstance(denoiser, Denoiser):      # the deprecated call sample(model, prompts, sampler, steps, guidance, seeds, ...)
+        given = zip(('sampler', 'cond', 'guidance', 'seeds'), (timesteps, cond, step, noise))
+        return _old_sample(denoiser, x, eta=eta, callback=callback, **{k: v for k, v in given if v is not None}, **old)
+    step, ctx, x = step or dpm_step, StepContext(denoiser.sched.alpha_bar, eta, noise), x.to(denoiser.device, copy=True)
+    if callback is not None: callback(0, len(timesteps), x, None)
+    for i, t in enumerate(timesteps):
+        x0 = denoiser(x, t, cond)
+        x = step(x, x0, t, timesteps[i + 1], ctx) if i + 1 < len(timesteps) else x0     # the last step jumps to the clean image
+        if callback is not None: callback(i + 1, len(timesteps), x, x0)
+    return x
+
+# %% ../nbs/10_samplers.ipynb #79636859
+def _old_sample(model, prompts, sampler=None, cond=None, guidance=None, seeds=None, eta=0.0, callback=None, progress=False,
+                return_x0s=False, guidance_schedule='ramp', x_start=None, t_start=None, on_state=None, amp=True,
+                noise_clip=NOISE_CLIP, style_prior=True, steps=20):
+    "The call `sample(model, prompts, sampler, steps, guidance, seeds, ...)` of version 0.1 (deprecated), on the pieces above."
+    warnings.warn("sample(model, prompts, ...) is deprecated: use generate(), or sample(Denoiser(model, ...), x, timesteps, cond, step) "
+                  "with prompt vectors (textdiff_mnist.generation.run_sampler does both)", DeprecationWarning, stacklevel=3)
+    from textdiff_mnist.captions import complete_style         # this old call took prompts: the loop itself never does
+    steps, cond = (cond, None) if isinstance(cond, int) else (steps, cond)      # (positional) steps or (keyword) cond
+    prompts = list(prompts); seeds = list(range(len(prompts))) if seeds is None else [int(s) for s in seeds]
+    if (sampler := sampler or 'dpm') not in STEPS: raise ValueError(f"unknown sampler {sampler!r}; expected one of {', '.join(STEPS)}")
+    if len(seeds) != len(prompts): raise ValueError(f"got {len(seeds)} seeds for {len(prompts)} prompts")
+    model.eval(); den = Denoiser(model, 1.0 if guidance is None else guidance, guidance_schedule, amp=amp)
+    x, ts, noise = seeded_start(den, seeds, steps, x_start, t_start, noise_clip)
+    if cond is None: cond = model.encode([complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else prompts)
+    x0s = []
+    def cb(i, n, x, x0):
+        if on_state is not None: on_state(i, x.cpu())
+        if x0 is not None and return_x0s: x0s.append(from_model_space(x0).cpu())
+        if i and callback is not None: callback(i, n)
+    out = from_model_space(sample(den, x, ts, cond.to(den.device), STEPS[sampler], noise, eta, cb)).cpu()
     return (out, x0s) if return_x0s else out
-
-# %% ../nbs/10_samplers.ipynb #3a84c126
-GRID_STYLES = ('', 'thick', 'thin', 'slanted right', 'leaning left', 'wide', 'narrow')
-
-def grid_prompts(styles=GRID_STYLES) -> list[str]:
-    "The prompts of `style_grid`, row by row: the digit words, then 'a {style} {d}' for each style and digit."
-    return [f"a {s} {d}" if s else w for s in styles for d, w in enumerate(DIGIT_WORDS)]
-
-def style_grid(model, styles=GRID_STYLES, steps: int = 20, guidance: float = 1.9, guidance_schedule: str = 'interval',
-               seed: int = 0, scale: int = 2):
-    "Digits x styles: one column per digit, one row per style, each image labelled with its prompt (a PIL image)."
-    prompts = grid_prompts(styles)
-    imgs = sample(model, prompts, 'dpm', steps, guidance, seeds=[seed + i for i in range(len(prompts))],
-                  guidance_schedule=guidance_schedule)
-    return image_grid(imgs, prompts, ncols=10, scale=scale)

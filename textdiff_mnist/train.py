@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/train.html.md"""
 
 # %% ../nbs/11_train.ipynb #f6c9db36
 from __future__ import annotations
-import copy, json, math, os, platform, time, zlib
+import copy, json, math, os, time, zlib
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
@@ -18,21 +18,21 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
 from fastprogress.fastprogress import progress_bar
-from .core import generator_for, save_image
+from .core import generator_for, save_image, machine_info, machine_label
 from .schedule import make_schedule, q_sample, v_target, v_to_x0, v_to_eps, to_model_space
 from .text_encoder import add_typo, TextEncoder
 from .unet import (DiffusionModel, UNetConfig, DeviceError, model_config as sized_config, resolve_device,
                                  schedule_on, amp_context)
-from .samplers import style_grid
+from .generation import style_grid
+from .report import plot_history
 from .metrics import label_blobs
-from .checkpoint import (CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint, plot_history,
+from .checkpoint import (CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint,
                                        load_model, export_weights, weights_fingerprint)
 
 # %% auto #0
 __all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'lr_at', 'TrainingData', 'erase_specks', 'make_captions', 'make_batch',
            'Tokenizer', 'step_batch', 'EpochBatches', 'epoch_loader', 'init_path', 'Denoiser', 'TrainState',
-           'save_epoch_figures', 'start_state', 'init_distributed', 'train', 'Recipe', 'machine_line', 'recipe_card',
-           'train_recipe']
+           'save_epoch_figures', 'start_state', 'init_distributed', 'train', 'Recipe', 'recipe_card', 'train_recipe']
 
 # %% ../nbs/11_train.ipynb #5e88db35
 @dataclass
@@ -363,17 +363,13 @@ RECIPES = {'v2': Recipe('default', TrainConfig(epochs=5, lr=5e-4, warmup_steps=2
                         base='v2')}
 
 # %% ../nbs/11_train.ipynb #43e5a300
-def machine_line(device) -> str:
-    "Where a run ran: architecture, cores, torch threads, device, torch version."
-    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, device {device}; torch {torch.__version__}"
-
 def recipe_card(name: str, ck: dict, command: str, device, init: str | None = None) -> dict:
     "The model card of a finished recipe run: version, command, configs, epoch times, machine, starting weights (`init`: their file)."
     r, h = RECIPES[name], ck['history']
     card = dict(name=f'textdiff-mnist {name}', version=name, recipe=name, command=command, note=r.note,
                 model_config=ck['model_config'], train_config=asdict(r.config), epochs=len(h), steps=ck['step'],
                 epoch_minutes=[round(e['seconds'] / 60, 2) for e in h], train_minutes=round(sum(e['seconds'] for e in h) / 60, 1),
-                machine=machine_line(device), date=time.strftime('%Y-%m-%d'))
+                machine=machine_label(machine_info(device), card=True), date=time.strftime('%Y-%m-%d'))
     init = init or r.config.init
     if init: card['init'] = dict(weights=str(r.config.init), fingerprint=weights_fingerprint(load_model(init_path(init))))
     if r.base:                       # the whole recipe's time: the base run's epochs, then this run's

@@ -13,12 +13,13 @@ import torch
 import ipywidgets as W
 from fastcore.basics import patch
 from .core import image_grid
-from .generation import (generate, validate_request, labelled_grid, save_samples, get_model, image_seed,
+from .generation import (generate, labelled_grid, save_samples, get_model, image_seed,
                                      make_recipe,
                                      GenerationError, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE,
                                      MAX_STEPS)
-from .samplers import SAMPLERS, GUIDANCE_SCHEDULES, sample
-from .generation import GENERATE_SAMPLERS, model_for, sampler_call
+from .samplers import SAMPLERS, GUIDANCE_SCHEDULES
+from .schedule import from_model_space
+from .generation import Request, model_for, run_sampler
 from .checkpoint import CheckpointError
 from .generation import check_device, ignored_note, IgnoredWordsWarning
 from .unet import available_devices
@@ -43,7 +44,7 @@ def strip_steps(steps: int, k: int = 8) -> list[int]:
     return sorted(set(np.linspace(0, steps - 1, min(k, steps)).round().astype(int).tolist()))
 
 def denoising_strip(x0s, k: int = 8, scale: int = 2):
-    "PIL strip of the per-step clean-image estimates `x0s` (as returned by `sample(..., return_x0s=True)`) of one image."
+    "PIL strip of the per-step clean-image estimates `x0s` (one per step, as `run_sampler`'s callback sees them) of one image."
     idx = strip_steps(len(x0s), k)
     return image_grid(torch.cat([x0s[i][:1] for i in idx]), [f"step {i + 1}" for i in idx], ncols=len(idx), scale=scale)
 
@@ -56,7 +57,7 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
         prompt=W.Text(value=prompt, description='Description', placeholder='e.g. a thick slanted 4', style=st, layout=wide()),
         examples=[W.Button(description=p, tooltip=f'generate "{p}"', layout=W.Layout(width='auto')) for p in examples],
         n=W.IntSlider(value=n, min=1, max=MAX_UI_IMAGES, description='Images', style=st),
-        sampler=W.Dropdown(options=list(GENERATE_SAMPLERS), value=sampler, description='Sampler', style=st),
+        sampler=W.Dropdown(options=list(SAMPLERS), value=sampler, description='Sampler', style=st),
         steps=W.IntSlider(value=steps, min=1, max=MAX_UI_STEPS, description='Steps', style=st),
         guidance=W.FloatSlider(value=guidance, min=0, max=MAX_UI_GUIDANCE, step=0.1, description='Guidance', style=st),
         schedule=W.Dropdown(options=list(GUIDANCE_SCHEDULES), value=guidance_schedule, description='Schedule', style=st),
@@ -124,27 +125,26 @@ def _on_step(self: GeneratorUI, step, total):
 
 @patch
 def _read_request(self: GeneratorUI, draw: bool = True) -> dict:
-    "The settings in the controls (after drawing a seed if *random seed* is ticked and `draw`), validated: `GenerationError` if bad."
+    "The settings in the controls (after drawing a seed if *random seed* is ticked and `draw`), validated once as a `Request` (under 'request'): `GenerationError` if bad."
     if self.random_seed.value and draw: self.seed.value = self._rng.randrange(2**31)
-    req = dict(prompt=self.prompt.value.strip(), n=self.n.value, steps=self.steps.value,
-               guidance=float(self.guidance.value), sampler=self.sampler.value, seed=self.seed.value,
-               guidance_schedule=self.schedule.value, checkpoint=self._checkpoint_arg(), device=self.device.value)
-    validate_request(req['prompt'], req['n'], req['steps'], req['guidance'], req['sampler'], req['seed'],
-                     req['guidance_schedule'])
-    return req
+    r = Request(self.prompt.value.strip(), self.n.value, self.steps.value, float(self.guidance.value), self.sampler.value,
+                self.seed.value, self.schedule.value)           # validated here, once; carried to generate and the recipe
+    return dict(prompt=r.prompts[0], n=r.n, steps=r.steps, guidance=r.guidance, sampler=r.sampler, seed=r.seed,
+                guidance_schedule=r.guidance_schedule, checkpoint=self._checkpoint_arg(), device=self.device.value, request=r)
 
 # %% ../nbs/16_ui.ipynb #02ab2255
 @patch
 def _strip(self: GeneratorUI, model, req):
     "PNG of the denoising of the first image: same prompt, seed and settings as the grid's first image."
-    _, x0s = sample(model, [req['prompt']], *sampler_call(model, req['sampler'], req['steps'], req['guidance']),
-                    [image_seed(req['seed'], req['prompt'], 0)], return_x0s=True, guidance_schedule=req['guidance_schedule'])
+    r, x0s = req['request'], []
+    run_sampler(model, r.prompts[:1], [image_seed(r.seed, r.prompts[0], 0)], r.sampler, r.steps, r.guidance, r.guidance_schedule,
+                callback=lambda i, n, x, x0: x0s.append(from_model_space(x0).cpu()) if i else None)
     return png_bytes(denoising_strip(x0s, scale=self.scale))
 
 # %% ../nbs/16_ui.ipynb #08d04c80
 def _settings_label(model, req) -> str:
     "What ran, in words: for 'fast' the student's own steps (steps and guidance of the request are not used), else the request's."
-    if req['sampler'] == 'fast': return f"fast: the distilled student, {model.fast_steps} steps, guidance baked in"
+    if SAMPLERS[req['sampler']].student: return f"{req['sampler']}: the distilled student, {model.fast_steps} steps, guidance baked in"
     return f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})'
 
 @patch
@@ -156,14 +156,13 @@ def _generate(self: GeneratorUI):
         model = model_for(req['sampler'], req['checkpoint'], req['device'])
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
-        kw = {k: req[k] for k in ('n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')}
         with warnings.catch_warnings():                   # said in `ui.ignored` instead of the kernel's stderr
             warnings.simplefilter('ignore', IgnoredWordsWarning)
-            images = generate(req['prompt'], checkpoint=model, callback=self._on_step, **kw)
+            images = generate(req['request'], checkpoint=model, callback=self._on_step)
         grid = png_bytes(labelled_grid(images, [req['prompt']] * len(images), scale=self.scale))
         strip = self._strip(model, req) if self.denoise.value else None
         t2 = time.perf_counter()
-        recipe = make_recipe(req['prompt'], checkpoint=model, **kw)
+        recipe = make_recipe(req['request'], checkpoint=model)
     except Exception as e:
         self.last_error, self.progress.bar_style = e, 'danger'
         msg = str(e) if isinstance(e, (GenerationError, CheckpointError)) else f'generation failed: {type(e).__name__}: {e}'
@@ -173,7 +172,7 @@ def _generate(self: GeneratorUI):
     self.strip.layout.display = None if strip else 'none'
     if strip: self.strip.value = strip
     self.progress.bar_style = 'success'
-    self.history.append(dict(req, seconds=round(t2 - t1, 3)))
+    self.history.append(dict({k: v for k, v in req.items() if k != 'request'}, seconds=round(t2 - t1, 3)))
     load = '' if (req['checkpoint'], req['device']) in self._loaded else f' (+ {t1 - t0:.1f} s loading the model)'
     self._loaded.add((req['checkpoint'], req['device']))
     self._set_status(f'<b>{req["n"]} × “{_esc(req["prompt"])}”</b> in {t2 - t1:.2f} s{load} · seed {req["seed"]} · '
@@ -232,8 +231,7 @@ def _on_save_gif(self: GeneratorUI, b=None):
     if not self.save_path.value.strip(): return self._set_status('give a file name; the GIF takes it with .gif', error=True)
     path, r = Path(self.save_path.value.strip()).expanduser().with_suffix('.gif'), self.request
     try:
-        states = denoising_states(r['prompt'], r['n'], r['steps'], r['guidance'], r['sampler'], r['seed'], r['guidance_schedule'],
-                                  checkpoint=get_model(r['checkpoint'], r['device']))
+        states = denoising_states(r['request'], checkpoint=get_model(r['checkpoint'], r['device']))
         save_gif(states, path, labels=[r['prompt']] * r['n'], ncols=min(10, r['n']))
     except (GenerationError, CheckpointError, OSError) as e: return self._set_status(str(e), error=True)
     self._set_status(f'saved the denoising ({len(states)} frames) of {r["n"]} × “{_esc(r["prompt"])}” to <code>{_esc(path)}</code>')

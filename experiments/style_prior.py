@@ -1,9 +1,9 @@
 """Variety of style in default samples, with and without the style prior (chapter 3's `complete_style`).
 
-    python tools/style_prior.py --out results/style_prior.json                  # the shipped file: seeds 0 1, g 0 1.1 2
-    python tools/style_prior.py --guidance 1.5 --readings prior --out results/style_prior.json   # then: completed prompts at 1.5
-    python tools/style_prior.py --seeds 0 --guidance 1.1 --out /tmp/sp.json     # one row pair
-    python tools/style_prior.py --guidance 1.7 --readings prior --schedule interval --out results/style_prior.json   # the default
+    python experiments/style_prior.py --out results/style_prior.json                  # the shipped file: seeds 0 1, g 0 1.1 2
+    python experiments/style_prior.py --guidance 1.5 --readings prior --out results/style_prior.json   # then: completed prompts at 1.5
+    python experiments/style_prior.py --seeds 0 --guidance 1.1 --out /tmp/sp.json     # one row pair
+    python experiments/style_prior.py --guidance 1.7 --readings prior --schedule interval --out results/style_prior.json   # the default
 
 For each seed and guidance, the accuracy prompts of chapter 14 (200 training-phrasing prompts per digit, none naming a
 style) are sampled twice with the library's default sampler (DPM-Solver++, 20 steps), the same noise and
@@ -21,15 +21,14 @@ import numpy as np
 import torch
 
 from textdiff_mnist.attributes import measure_attributes
-from textdiff_mnist.bench import accuracy_prompts, machine_label
-from textdiff_mnist.core import to_uint8
+from textdiff_mnist.bench import accuracy_prompts
+from textdiff_mnist.core import to_uint8, machine_label
 from textdiff_mnist.checkpoint import weights_fingerprint
 from textdiff_mnist.data import load_mnist
 from textdiff_mnist.evaluator import load_evaluator
-from textdiff_mnist.generation import get_model, image_seeds, DEFAULT_STEPS, DEFAULT_SAMPLER
+from textdiff_mnist.generation import get_model, image_seeds, run_sampler, DEFAULT_STEPS, DEFAULT_SAMPLER
 from textdiff_mnist.samplers import GUIDANCE_SCHEDULES
 from textdiff_mnist.metrics import conditional_accuracy, frechet_report, speck_rate, floor_indices
-from textdiff_mnist.samplers import sample
 
 
 def spread(u8) -> dict:
@@ -42,8 +41,8 @@ def row(model, ev, seed: int, guidance: float, prior: bool, n_per_digit: int, sc
     prompts, digits = accuracy_prompts(n_per_digit, seed)
     seeds = image_seeds(prompts, 1, seed)
     t0 = time.time()
-    imgs = torch.cat([sample(model, prompts[i:i + batch], DEFAULT_SAMPLER, DEFAULT_STEPS, guidance, seeds[i:i + batch],
-                             guidance_schedule=schedule, style_prior=prior) for i in range(0, len(prompts), batch)])
+    imgs = torch.cat([run_sampler(model, prompts[i:i + batch], seeds[i:i + batch], DEFAULT_SAMPLER, DEFAULT_STEPS, guidance, schedule,
+                                  style_prior=prior) for i in range(0, len(prompts), batch)])
     fr, u8 = frechet_report(imgs, seed=seed, evaluator=ev), to_uint8(imgs)
     return dict(seed=seed, guidance=guidance, schedule=schedule, style_prior=prior, n=len(prompts), accuracy=conditional_accuracy(imgs, digits, ev),
                 fid=fr['fid'], fid_floor=fr['floor'], fid_ratio=fr['ratio'], specks=speck_rate(u8), **spread(u8),

@@ -1,9 +1,9 @@
 """Stray ink specks in samples: the speck rate (chapter 5's `has_speck`) of a model's samples under sampler variants.
 
-    python tools/specks.py --checkpoint textdiff_mnist/weights/textdiff_mnist.pt --n 1000 --out results/specks.json dpm20 g0 bf16
-    python tools/specks.py --list                 # the variants this script knows
-    python tools/specks.py --real --out results/specks.json   # only the real MNIST test/train rates
-    python tools/specks.py --n 2000 --quality --section final clip2.5 dpm20   # before/after, with accuracy and Fréchet ratio
+    python experiments/specks.py --checkpoint textdiff_mnist/weights/textdiff_mnist.pt --n 1000 --out results/specks.json dpm20 g0 bf16
+    python experiments/specks.py --list                 # the variants this script knows
+    python experiments/specks.py --real --out results/specks.json   # only the real MNIST test/train rates
+    python experiments/specks.py --n 2000 --quality --section final clip2.5 dpm20   # before/after, with accuracy and Fréchet ratio
 
 results/specks.json was made by: `--real --endings dpm20 g0 noclamp`, then `clip2.5 ddpm20 eta0.5`, then `dpm10 ddim20`
 (all --n 1000), then the before/after line above; with v2: `--n 2500 --section v2_final dpm20 clip2.5`, and
@@ -33,7 +33,7 @@ import torch
 from textdiff_mnist.core import DIGIT_WORDS, generator_for, atomic_write
 from textdiff_mnist.checkpoint import load_model, weights_fingerprint
 from textdiff_mnist.schedule import make_schedule, v_to_x0, from_model_space
-from textdiff_mnist.samplers import sample, sampling_timesteps, guidance_weight, StepContext, STEPS, _noise
+from textdiff_mnist.samplers import Denoiser, sample, seeded_start, sampling_timesteps, noise_source, StepContext, STEPS
 from textdiff_mnist.metrics import has_speck, conditional_accuracy, frechet_report
 
 BASE = dict(sampler='dpm', steps=20, guidance=1.1, schedule='ramp', clamp=True, weights='stored', eta=0.0, init_clip=None, init_rescale=False)
@@ -65,29 +65,18 @@ def rounded(model, weights: str):
         for p in m.parameters(): p.copy_(p.bfloat16().float())
     return m
 
-def x0_estimate(model, sched, x, t, cond, null, g, clamp=True):
-    "Guided clean-image estimate at timestep t, as chapter 10's `_guided_x0`, with the clamp optional."
-    n = len(x); tt = torch.full((n,), t, dtype=torch.long)
-    if g == 0: v = model(x, tt, cond).float()
-    else:
-        vc, vu = model(torch.cat([x, x]), torch.cat([tt, tt]), torch.cat([cond, null.expand(n, -1)])).float().chunk(2)
-        v = vc + g * (vc - vu)
-    x0 = v_to_x0(sched, x, v, tt)
-    return x0.clamp(-1, 1) if clamp else x0
-
 @torch.inference_mode()
 def run_batch(model, prompts, seeds, sampler='dpm', steps=20, guidance=1.1, schedule='ramp', clamp=True, endings=('x0',),
               eta=0.0, init_clip=None, init_rescale=False):
     "One batch along the sampler's trajectory: {ending: images in [0,1]} and the x0 estimates of every step (list of (N,1,28,28))."
     sched = make_schedule(model.cfg.schedule, model.cfg.T); T = sched.T
     ts = sampling_timesteps(T, steps)
-    cond, null = model.encode(prompts), model.encode([''])
-    gens = [generator_for(s) for s in seeds]
-    noise = lambda: _noise(gens, (1, 28, 28))
+    cond, noise = model.encode(prompts), noise_source(seeds)
     x = noise() if init_clip is None else noise().clamp(-init_clip, init_clip)
     if init_clip is not None and init_rescale: x = x / clipped_std(init_clip)     # back to unit variance
     step, ctx, x0s = STEPS[sampler], StepContext(sched.alpha_bar, eta, noise), []
-    est = lambda x, t: x0_estimate(model, sched, x, t, cond, null, guidance_weight(guidance, schedule, t, T), clamp)
+    den = Denoiser(model, guidance, schedule, clamp=clamp)          # chapter 10's guided denoiser, the clamp optional
+    est = lambda x, t: den(x, t, cond)
     for i, t in enumerate(ts):
         x0 = est(x, t); x0s.append(from_model_space(x0))
         if i + 1 < len(ts): x = step(x, x0, t, ts[i + 1], ctx)
@@ -107,7 +96,8 @@ def check_loop(model):
     p, s = prompts_seeds(4, 123)
     for sampler in ('dpm', 'ddim'):
         ours = run_batch(model, p, s, sampler, 5, 1.1, 'ramp')[0]['x0']
-        lib = sample(model, p, sampler, 5, 1.1, seeds=s, guidance_schedule='ramp', noise_clip=None)
+        den = Denoiser(model, 1.1, 'ramp'); x, ts, noise = seeded_start(den, s, 5, noise_clip=None)
+        with torch.inference_mode(): lib = from_model_space(sample(den, x, ts, model.encode(p), STEPS[sampler], noise))
         if not torch.equal(ours, lib): sys.exit(f"specks.py: the loop differs from samplers.sample ({sampler}): fix it first")
 
 def wilson(k: int, n: int, z: float = 1.96):
