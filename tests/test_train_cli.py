@@ -1,45 +1,32 @@
 "End-to-end: training from the command line survives kill -9 and resumes to exactly the uninterrupted result."
-import os, signal, subprocess, sys, time
-from pathlib import Path
+import os, signal, subprocess, time
 import torch
 from textdiff_mnist.checkpoint import read_checkpoint
+from _fixtures import CLI, TINY_TRAIN_STEPS, start_train
 
-CLI = str(Path(sys.executable).parent/'textdiff-mnist')   # the console script of this environment
+pytest_plugins = ['_fixtures']     # tiny_cli_run: the uninterrupted tiny run, trained once per session
 
-ARGS = ['--tiny', '--subset', '3200', '--epochs', '1', '--batch-size', '32', '--ckpt-every', '10', '--sample-every', '0',
-        '--no-progress', '--threads', '1']
+# Generating from a checkpoint of one's own CLI run is chapter 13's check (`train --tiny`, then `generate --checkpoint`
+# RUN/last.pt, whose recipe names those weights); the console script reads a --checkpoint in test_corrupt_checkpoint_cli.
 
-def _train(out, *extra, **kw):
-    return subprocess.Popen([CLI, 'train', '--out', str(out), *ARGS, *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-
-def test_resume_after_kill_9(tmp_path):
-    full = _train(tmp_path/'full'); assert full.wait(300) == 0, full.stderr.read()
-    p = _train(tmp_path/'split')
+def test_resume_after_kill_9(tmp_path, tiny_cli_run):
+    # the uninterrupted run (tiny_cli_run) trains in the background while this one is started, killed and resumed
+    p = start_train(tmp_path/'split')
     ck = tmp_path/'split'/'last.pt'
     deadline = time.time() + 300
     while not ck.exists() and time.time() < deadline: time.sleep(0.02)   # first checkpoint (step 10) written
     assert ck.exists()
     p.send_signal(signal.SIGKILL); p.wait()
     step_killed = read_checkpoint(ck)['step']
-    assert 0 < step_killed < 100         # killed before the end
-    r = _train(tmp_path/'split'); out, err = r.communicate(timeout=300)
+    assert 0 < step_killed < TINY_TRAIN_STEPS         # killed before the end
+    r = start_train(tmp_path/'split'); out, err = r.communicate(timeout=300)
     assert r.returncode == 0, err
     assert f'resumed from' in out
-    a, b = read_checkpoint(tmp_path/'full'/'last.pt'), read_checkpoint(ck)
-    assert a['step'] == b['step'] == 100
+    a, b = read_checkpoint(tiny_cli_run.result()/'last.pt'), read_checkpoint(ck)
+    assert a['step'] == b['step'] == TINY_TRAIN_STEPS
     for k in ('model', 'ema'):
         for name, v in a[k].items(): assert torch.equal(v, b[k][name]), (k, name)
     assert not [f for f in (tmp_path/'split').iterdir() if f.name.endswith('.tmp')]   # no half-written files
-
-def test_generate_with_own_checkpoint(tmp_path):
-    r = _train(tmp_path/'run', '--max-steps', '3'); assert r.wait(300) == 0, r.stderr.read()
-    out = tmp_path/'g.npz'
-    res = subprocess.run([CLI, 'generate', 'a thick seven', '--n', '3', '--steps', '2',
-                          '--checkpoint', str(tmp_path/'run'/'last.pt'), '--out', str(out)], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
-    import numpy as np
-    with np.load(out) as z: assert z['images'].shape == (3, 28, 28)
 
 def test_corrupt_checkpoint_cli(tmp_path):
     bad = tmp_path/'bad.pt'; bad.write_bytes(b'not a checkpoint at all')

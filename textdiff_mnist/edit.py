@@ -212,9 +212,9 @@ def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, 
     ws = interpolation_weights(frames)
     ca, cb = prompt_vectors(model, [prompt_a, prompt_b], [sa, sb])     # as `run_sampler` reads them
     x = torch.stack([slerp(na, nb, w) for w in ws]); cond = torch.stack([(1 - w) * ca + w * cb for w in ws])
-    cb = None if on_state is None else lambda i, n, x, x0: on_state(i, x.cpu())
+    show = None if on_state is None else lambda i, n, x, x0: on_state(i, x.cpu())
     return run_sampler(model, interpolation_labels(prompt_a, prompt_b, frames), [sa] * frames, sampler, steps, float(guidance),
-                       guidance_schedule, x=x, cond=cond, callback=cb, amp=amp)
+                       guidance_schedule, x=x, cond=cond, callback=show, amp=amp)
 
 # %% ../nbs/18_edit.ipynb #9ba979b5
 def interpolate_recipe(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from .core import as_image_batch, atomic_write, weights_dir, seed_everything, generator_for
 
 # %% auto #0
-__all__ = ['Evaluator', 'augment', 'classify', 'evaluate_accuracy', 'train_evaluator', 'default_evaluator_path', 'save_evaluator',
-           'load_evaluator']
+__all__ = ['Evaluator', 'augment', 'batched', 'classify', 'evaluate_accuracy', 'train_evaluator', 'default_evaluator_path',
+           'save_evaluator', 'load_evaluator']
 
 # %% ../nbs/04_evaluator.ipynb #9b304b5b
 def _block(c_in, c_out):
@@ -59,7 +59,8 @@ def augment(x: torch.Tensor, generator: torch.Generator | None = None, max_shift
 
 # %% ../nbs/04_evaluator.ipynb #42d0ff28
 @torch.inference_mode()
-def _batched(fn, images, batch_size):
+def batched(fn, images, batch_size: int) -> torch.Tensor | None:
+    "`fn` applied to `images` (anything `as_image_batch` takes) in batches of `batch_size`, in inference mode; the outputs concatenated."
     x = as_image_batch(images)
     outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
     return torch.cat(outs) if outs else None
@@ -67,7 +68,7 @@ def _batched(fn, images, batch_size):
 def classify(images, evaluator: Evaluator | None = None, batch_size: int = 1000):
     "Predicted digits (int64 `(N,)`) and class probabilities (float32 `(N,10)`) for `images`."
     ev = evaluator if evaluator is not None else load_evaluator()
-    probs = _batched(lambda b: ev(b).softmax(-1), images, batch_size)
+    probs = batched(lambda b: ev(b).softmax(-1), images, batch_size)
     if probs is None: probs = torch.zeros(0, ev.config['n_classes'])
     return probs.argmax(-1), probs
 

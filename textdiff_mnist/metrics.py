@@ -10,7 +10,7 @@ import weakref
 import numpy as np
 import torch
 from .core import to_uint8
-from .evaluator import Evaluator, load_evaluator, classify, _batched
+from .evaluator import Evaluator, load_evaluator, classify, batched
 from .attributes import ATTRIBUTES, measure_attributes
 
 # %% auto #0
@@ -31,7 +31,7 @@ def conditional_accuracy(images, digits, evaluator: Evaluator | None = None) -> 
 def evaluator_features(images, evaluator: Evaluator | None = None, batch_size: int = 1000) -> np.ndarray:
     "Evaluator penultimate features of `images` as a float64 array `(N, D)`."
     ev = evaluator if evaluator is not None else load_evaluator()
-    f = _batched(ev.features, images, batch_size)
+    f = batched(ev.features, images, batch_size)
     return np.zeros((0, ev.n_features)) if f is None else f.double().numpy()
 
 def gaussian_stats(feats) -> tuple[np.ndarray, np.ndarray]:

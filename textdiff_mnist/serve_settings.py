@@ -19,12 +19,12 @@ def _limit(default, lo, hi, help: str):
 @dataclass(frozen=True)
 class ServeSettings:
     "The server's limits. Each is a flag of `textdiff-mnist serve` (`max_images` -> `--max-images`)."
-    max_images: int = _limit(64, 1, MAX_IMAGES, 'images in one request (prompts x n)')
+    max_images: int = _limit(64, 1, MAX_IMAGES, 'images in one request, prompts x n')
     max_steps: int = _limit(200, 1, MAX_STEPS, 'sampler steps in one request')
     max_body_bytes: int = _limit(16_384, 256, 2**24, 'the largest request body, in bytes')
-    concurrency: int = _limit(1, 1, 64, 'generations at the same time (1: model calls serialised)')
+    concurrency: int = _limit(1, 1, 64, 'generations at the same time; 1: model calls serialised')
     queue_size: int = _limit(8, 0, 10_000, 'admitted requests waiting for a slot; one more gets 503 and Retry-After')
-    timeout_s: float = _limit(60.0, 0.001, 86_400, 'time limit of a request in seconds, waiting included (504 past it)')
+    timeout_s: float = _limit(60.0, 0.001, 86_400, 'time limit of a request in seconds, waiting included; 504 past it')
     retry_after_s: int = _limit(2, 0, 3600, 'the Retry-After of a 503, in seconds')
 
     def __post_init__(self):

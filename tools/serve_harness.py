@@ -129,7 +129,7 @@ def _error(msg): print(f'serve_harness: error: {msg}', file=sys.stderr); sys.exi
 
 def main(argv=None):
     from textdiff_mnist.serve_settings import ServeSettings
-    from textdiff_mnist.generation import GENERATE_SAMPLERS
+    from textdiff_mnist.samplers import SAMPLERS
     a = harness_parser().parse_args(argv)
     try: ServeSettings.from_args(a)                                  # a bad limit: one line, before any server starts
     except ValueError as e: _error(e)
@@ -138,8 +138,8 @@ def main(argv=None):
     if not clients or min(clients) < 1: _error(f'--clients: each number of clients must be at least 1, got {a.clients!r}')
     if not a.seconds > 0: _error(f'--seconds must be a positive number, got {a.seconds}')
     samplers = [x.strip() for x in a.samplers.split(',')] if a.samplers else [None]
-    if bad := [x for x in samplers if x not in (None,) + GENERATE_SAMPLERS]:
-        _error(f"--samplers: unknown sampler {bad[0]!r}; choose from {', '.join(GENERATE_SAMPLERS)}")
+    if bad := [x for x in samplers if x is not None and x not in SAMPLERS]:
+        _error(f"--samplers: unknown sampler {bad[0]!r}; choose from {', '.join(SAMPLERS)}")
     flags = [x for f in fields(ServeSettings) if getattr(a, f.name) is not None for x in ('--' + f.name.replace('_', '-'), getattr(a, f.name))]
     flags += (['--checkpoint', a.checkpoint] if a.checkpoint else []) + ['--device', a.device]
     if a.load_test:
