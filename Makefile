@@ -78,7 +78,7 @@ weights: $(STAMP)
 	$(TDM) train --recipe v3 --out runs/v3
 	cp runs/v3/textdiff_mnist.pt textdiff_mnist/weights/textdiff_mnist.pt
 
-# its busy processes' OpenMP threads wait passively (the timing runs in a process of its own without it): chapter 19
+# its busy processes' OpenMP threads wait passively (the timing runs in a process of its own without it): chapter 18
 distill: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(TDM) distill --out runs/distill --ship
 

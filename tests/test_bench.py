@@ -1,5 +1,5 @@
 """End-to-end: `textdiff-mnist bench --quick --edit 1` runs with the bundled weights, writes well-formed, plausible results (with the edit rows of
-chapter 18), and fails cleanly on a bad checkpoint.
+chapter 17), and fails cleanly on a bad checkpoint.
 
 This is the suite's one real quick benchmark (about two minutes on 2 cores); chapter 14 runs a much smaller one in process."""
 import json, subprocess, sys

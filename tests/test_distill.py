@@ -1,4 +1,4 @@
-"""The distilled student (chapters 10a and 19): the shipped weights and their card, `generate(..., sampler='fast')`, the `dataset` command and the `distill` command."""
+"""The distilled student (chapters 19 and 18): the shipped weights and their card, `generate(..., sampler='fast')`, the `dataset` command and the `distill` command."""
 import json, os, re, subprocess, sys
 from pathlib import Path
 import numpy as np
@@ -57,14 +57,14 @@ def _keys(d, ref, where='') -> list:
     return out
 
 def test_cli_distill_quick(tmp_path):
-    "`textdiff-mnist distill` (chapter 19's `distill_recipe`), the command behind the shipped student and results/distill.json, end to end at toy sizes."
+    "`textdiff-mnist distill` (chapter 18's `distill_recipe`), the command behind the shipped student and results/distill.json, end to end at toy sizes."
     out, env = tmp_path/'run', {**os.environ, 'OMP_NUM_THREADS': '1'}
     r = subprocess.run([CLI, 'distill', '--quick', '--out', str(out)], capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert f"results: {out/'distill.json'}" in r.stdout, r.stdout[-2000:]
     res = json.loads((out/'distill.json').read_text())
     shipped = json.loads((Path(__file__).parent.parent/'results/distill.json').read_text())
-    assert _keys(res, shipped) == []                       # everything chapter 19 and the index read
+    assert _keys(res, shipped) == []                       # everything chapter 18 and the index read
     for a, b in ((res['stages'][0], shipped['stages'][0]), (res['final']['rows'][0], shipped['final']['rows'][0]),
                  (res['stages'][0]['measured'][0], shipped['stages'][0]['measured'][0])):
         assert set(b) <= set(a)

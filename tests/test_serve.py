@@ -1,7 +1,7 @@
 """The server for real: `python -m textdiff_mnist.serve` on 127.0.0.1, driven by headless system Chromium and by the load tester.
 
 One server process serves the whole test session (the `live_server` fixture of conftest.py: bundled weights, CPU).
-The in-process API checks (every endpoint, bad input, auth, limits, determinism) are in nbs/17_serve.ipynb.
+The in-process API checks (every endpoint, bad input, auth, limits, determinism) are in nbs/16_serve.ipynb.
 Needs the `serve` extra (fastapi, uvicorn, httpx) and, for the browser tests, `playwright` plus a system `chromium`
 (never a downloaded browser). Without them these tests skip, except under CI (env CI set), where they fail.
 """

@@ -58,8 +58,8 @@ def makes_sense(sampler: str, steps: int) -> bool:
 
 # %% ../nbs/14_bench.ipynb #77905e72
 FULL_SAMPLERS, FULL_STEPS, FULL_GUIDANCES = tuple(STEPS), (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
-QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 19)
-EDIT_PER_DIGIT = {True: 5, False: 20}     # test digits per class for the edit rows (chapter 18): quick, full sweep
+QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 18)
+EDIT_PER_DIGIT = {True: 5, False: 20}     # test digits per class for the edit rows (chapter 17): quick, full sweep
 
 def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     "(sampler, steps, guidance, schedule) of every setting to run: the quick pair, or the sensible part of the grid."

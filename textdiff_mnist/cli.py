@@ -116,7 +116,7 @@ def _add_generate(sub):
     g = sub.add_parser('generate', help='generate digits for prompts and write a grid (.png) or arrays (.npz), with their recipe')
     g.add_argument('prompts', nargs='+', help='descriptions such as "a thick seven" or "3" (at most 24 words, 200 characters)')
     from textdiff_mnist.samplers import SAMPLERS
-    _gen_opts(g, samplers=tuple(SAMPLERS))             # and 'fast': the distilled student (chapter 19)
+    _gen_opts(g, samplers=tuple(SAMPLERS))             # and 'fast': the distilled student (chapter 18)
     g.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     g.add_argument('--out', default='samples.png', help='output: .png for a labelled grid, .npz for raw images')
     g.add_argument('--progress', action='store_true', help='show a progress bar')
@@ -235,14 +235,14 @@ def _add_bench(sub):
     b.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
     b.add_argument('--no-memory', action='store_true', help='skip the fresh-process peak memory measurement')
     b.add_argument('--edit', type=_non_negative_int, nargs='?', const=True, default=None, metavar='N',
-                   help='also measure editing (chapter 18) on N test digits per class (alone: 5 with --quick, 20 without; 0: not at all); '
+                   help='also measure editing (chapter 17) on N test digits per class (alone: 5 with --quick, 20 without; 0: not at all); '
                         'default: with the full sweep, not with --quick')
     b.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     b.set_defaults(func=cmd_bench)
 
 # %% ../nbs/13_cli.ipynb #3cb71d63
 def cmd_serve(a):
-    "The `serve` subcommand: the HTTP API and web page of chapter 17 (needs the `serve` extra)."
+    "The `serve` subcommand: the HTTP API and web page of chapter 16 (needs the `serve` extra)."
     from textdiff_mnist.serve_settings import ServeSettings
     try: settings = ServeSettings.from_args(a)
     except ValueError as e: raise CLIError(str(e)) from None
@@ -371,7 +371,7 @@ def _add_cas(sub):
 
 # %% ../nbs/13_cli.ipynb #7d15e1a2
 def cmd_distill(a):
-    "The `distill` subcommand: chapter 19's `distill_recipe`."
+    "The `distill` subcommand: chapter 18's `distill_recipe`."
     from textdiff_mnist.distill import distill_recipe, DistillError     # the training side, imported only here
     serial = True if a.serial else False if a.parallel else None
     try: distill_recipe(a.out, a.teacher, a.ship, a.quick, a.cas_n, a.threads, serial)
@@ -380,7 +380,7 @@ def cmd_distill(a):
           + ('; shipped into the package and results/' if a.ship else ''))
 
 def _add_distill(sub):
-    d = sub.add_parser('distill', help='distil the fast student from the bundled model and measure it (chapter 19; about an hour on 2 cores, resumable)')
+    d = sub.add_parser('distill', help='distil the fast student from the bundled model and measure it (chapter 18; about an hour on 2 cores, resumable)')
     d.add_argument('--out', default='runs/distill', help='run directory (resumed if it holds an unfinished run of the same recipe)')
     d.add_argument('--teacher', default=None, help='teacher weights (default: the bundled model)')
     d.add_argument('--ship', action='store_true', help='copy the student, distill.json and the rounds picture into the package and results/ when done')

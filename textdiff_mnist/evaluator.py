@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from .core import as_image_batch, atomic_write, weights_dir, seed_everything, generator_for
 
 # %% auto #0
-__all__ = ['Evaluator', 'augment', 'batched', 'classify', 'evaluate_accuracy', 'train_evaluator', 'default_evaluator_path',
-           'save_evaluator', 'load_evaluator']
+__all__ = ['EVAL_BATCH', 'Evaluator', 'augment', 'batched', 'classify', 'evaluate_accuracy', 'train_evaluator',
+           'default_evaluator_path', 'save_evaluator', 'load_evaluator']
 
 # %% ../nbs/04_evaluator.ipynb #9b304b5b
 def _block(c_in, c_out):
@@ -65,14 +65,16 @@ def batched(fn, images, batch_size: int) -> torch.Tensor | None:
     outs = [fn(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
     return torch.cat(outs) if outs else None
 
-def classify(images, evaluator: Evaluator | None = None, batch_size: int = 1000):
+EVAL_BATCH = 128     # images per evaluator call: small enough that its activations are reused, not re-mapped, batch after batch
+
+def classify(images, evaluator: Evaluator | None = None, batch_size: int = EVAL_BATCH):
     "Predicted digits (int64 `(N,)`) and class probabilities (float32 `(N,10)`) for `images`."
     ev = evaluator if evaluator is not None else load_evaluator()
     probs = batched(lambda b: ev(b).softmax(-1), images, batch_size)
     if probs is None: probs = torch.zeros(0, ev.config['n_classes'])
     return probs.argmax(-1), probs
 
-def evaluate_accuracy(evaluator: Evaluator, images, labels, batch_size: int = 1000) -> float:
+def evaluate_accuracy(evaluator: Evaluator, images, labels, batch_size: int = EVAL_BATCH) -> float:
     "Fraction of `images` whose predicted digit equals `labels`."
     pred, _ = classify(images, evaluator, batch_size)
     return (pred == torch.as_tensor(np.asarray(labels))).float().mean().item()

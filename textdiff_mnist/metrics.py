@@ -10,7 +10,7 @@ import weakref
 import numpy as np
 import torch
 from .core import to_uint8
-from .evaluator import Evaluator, load_evaluator, classify, batched
+from .evaluator import Evaluator, load_evaluator, classify, batched, EVAL_BATCH
 from .attributes import ATTRIBUTES, measure_attributes
 
 # %% auto #0
@@ -28,7 +28,7 @@ def conditional_accuracy(images, digits, evaluator: Evaluator | None = None) -> 
     return (pred == digits).float().mean().item()
 
 # %% ../nbs/05_metrics.ipynb #f4577f25
-def evaluator_features(images, evaluator: Evaluator | None = None, batch_size: int = 1000) -> np.ndarray:
+def evaluator_features(images, evaluator: Evaluator | None = None, batch_size: int = EVAL_BATCH) -> np.ndarray:
     "Evaluator penultimate features of `images` as a float64 array `(N, D)`."
     ev = evaluator if evaluator is not None else load_evaluator()
     f = batched(ev.features, images, batch_size)
@@ -123,9 +123,8 @@ def attribute_adherence(images, digits, requested, measured=None) -> dict:
     return out
 
 # %% ../nbs/05_metrics.ipynb #5c87ee4a
-def label_blobs(images, threshold: int = 96) -> np.ndarray:
-    "8-connected blob labels `(N,28,28)` of the pixels >= `threshold`/255: 0 is background, a blob is numbered by the largest flat index + 1 of its pixels."
-    ink = torch.from_numpy(to_uint8(images) >= threshold)[:, None]
+def _spread_labels(ink: torch.Tensor) -> torch.Tensor:
+    "Blob labels (float) of a bool ink batch `(n,1,h,w)`: see `label_blobs`."
     n, _, h, w = ink.shape
     lab = torch.where(ink, torch.arange(1, h * w + 1, dtype=torch.float32).reshape(h, w), 0.)
     todo = torch.arange(n)
@@ -134,7 +133,13 @@ def label_blobs(images, threshold: int = 96) -> np.ndarray:
         changed = (new != lab[todo]).flatten(1).any(1)
         lab[todo] = new
         todo = todo[changed]
-    return lab[:, 0].long().numpy()
+    return lab
+
+def label_blobs(images, threshold: int = 96, chunk: int = 1000) -> np.ndarray:
+    "8-connected blob labels `(N,28,28)` of the pixels >= `threshold`/255: 0 is background, a blob is numbered by the largest flat index + 1 of its pixels."
+    ink = torch.from_numpy(to_uint8(images) >= threshold)[:, None]
+    parts = [_spread_labels(ink[i:i + chunk]) for i in range(0, len(ink), chunk)] or [_spread_labels(ink)]
+    return torch.cat(parts)[:, 0].long().numpy()
 
 # %% ../nbs/05_metrics.ipynb #1a04cab3
 def blob_sizes(images, threshold: int = 96) -> np.ndarray:

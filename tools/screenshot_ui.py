@@ -1,4 +1,4 @@
-"""Regenerate results/ui.png: the generator UI (chapter 16) after one click on Generate with the bundled weights,
+"""Regenerate results/ui.png: the generator UI (chapter 20) after one click on Generate with the bundled weights,
 rendered by the real ipywidgets JavaScript in headless Chromium.
 
     python tools/screenshot_ui.py [results/ui.png]

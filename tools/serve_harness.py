@@ -1,4 +1,4 @@
-"""The server's load test and screenshot (chapter 17): real `python -m textdiff_mnist.serve` processes on free loopback ports.
+"""The server's load test and screenshot (chapter 16): real `python -m textdiff_mnist.serve` processes on free loopback ports.
 
     python tools/serve_harness.py --screenshot results/serve.png
     python tools/serve_harness.py --load-test --clients 4,13 --seconds 20 --samplers dpm,fast --out results/serve_load.json
@@ -112,7 +112,7 @@ def screenshot(url: str, path, prompt: str = 'a thick slanted 4', width: int = 9
 
 def harness_parser() -> argparse.ArgumentParser:
     from textdiff_mnist.serve_settings import ServeSettings
-    p = argparse.ArgumentParser(prog='python tools/serve_harness.py', description="The server's load test and screenshot (chapter 17).")
+    p = argparse.ArgumentParser(prog='python tools/serve_harness.py', description="The server's load test and screenshot (chapter 16).")
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument('--load-test', action='store_true', help='run the load test (servers on free loopback ports)')
     what.add_argument('--screenshot', default=None, metavar='PATH', help='save a picture of the page after a generation')
