@@ -24,10 +24,7 @@ from .report import plot_history, LOW_CONFIDENCE, empty_row, worst_of, write_fai
 from .edit import edit_rows
 
 # %% auto #0
-__all__ = ['FULL_SAMPLERS', 'FULL_STEPS', 'FULL_GUIDANCES', 'QUICK_SETTINGS', 'EDIT_PER_DIGIT', 'Setting', 'makes_sense',
-           'sweep_settings', 'accuracy_prompts', 'attribute_prompt', 'attribute_images', 'adherence_summary',
-           'other_cpu', 'balanced_subset', 'measure_setting', 'real_row', 'peak_memory', 'benchmark_meta',
-           'run_benchmark']
+__all__ = ['Setting', 'sweep_settings', 'accuracy_prompts', 'other_cpu', 'measure_setting', 'run_benchmark']
 
 # %% ../nbs/14_bench.ipynb #8a8ad517
 @dataclass(frozen=True)
@@ -51,22 +48,22 @@ class Setting:
         return f"{self.sampler} {self.steps} steps g={self.guidance:g}" + (f" {self.schedule}" if self.guidance else '')
 
 # %% ../nbs/14_bench.ipynb #cb34555e
-def makes_sense(sampler: str, steps: int) -> bool:
+def _makes_sense(sampler: str, steps: int) -> bool:
     "Whether the sweep runs `sampler` at `steps` (see the rules above)."
     if sampler == 'ddpm': return steps >= 50
     return steps < 1000
 
 # %% ../nbs/14_bench.ipynb #77905e72
-FULL_SAMPLERS, FULL_STEPS, FULL_GUIDANCES = tuple(STEPS), (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
-QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 18)
-EDIT_PER_DIGIT = {True: 5, False: 20}     # test digits per class for the edit rows (chapter 17): quick, full sweep
+_FULL_SAMPLERS, _FULL_STEPS, _FULL_GUIDANCES = tuple(STEPS), (5, 10, 20, 50, 1000), (0.0, 1.0, 3.0, 5.0)
+_QUICK_SETTINGS = (('dpm', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('ddim', DEFAULT_STEPS, DEFAULT_GUIDANCE), ('fast', 4, 0.0))   # fast: the distilled student (chapter 18)
+_EDIT_PER_DIGIT = {True: 5, False: 20}     # test digits per class for the edit rows (chapter 17): quick, full sweep
 
 def _grid(quick: bool, samplers, steps, guidances) -> list[tuple]:
     "(sampler, steps, guidance, schedule) of every setting to run: the quick pair, or the sensible part of the grid."
     if quick and samplers is None and steps is None and guidances is None:
-        return [(s, st, float(g), DEFAULT_SCHEDULE) for s, st, g in QUICK_SETTINGS]
-    grid = [(s, st, float(g)) for s in (samplers or FULL_SAMPLERS) for st in (steps or FULL_STEPS) for g in (guidances or FULL_GUIDANCES)
-            if makes_sense(s, st) and not (st >= 1000 and guidances is None and g != 3.0)]
+        return [(s, st, float(g), DEFAULT_SCHEDULE) for s, st, g in _QUICK_SETTINGS]
+    grid = [(s, st, float(g)) for s in (samplers or _FULL_SAMPLERS) for st in (steps or _FULL_STEPS) for g in (guidances or _FULL_GUIDANCES)
+            if _makes_sense(s, st) and not (st >= 1000 and guidances is None and g != 3.0)]
     grid = [(s, st, g, DEFAULT_SCHEDULE) for s, st, g in grid] + \
            [(s, st, g, sch) for sch in GUIDANCE_SCHEDULES if sch != DEFAULT_SCHEDULE for s, st, g in grid if g and s == 'dpm']
     for s, st, _, _ in grid:
@@ -101,25 +98,25 @@ def accuracy_prompts(n_per_digit: int, seed: int = 0, heldout: bool = False) -> 
     return captions_for(digits, levels, seed=int(rng.integers(2**31)), heldout=heldout), digits
 
 # %% ../nbs/14_bench.ipynb #fa375abf
-def attribute_prompt(digit: int, attribute: str, level: int) -> str:
+def _attribute_prompt(digit: int, attribute: str, level: int) -> str:
     "The prompt asking for `digit` with the low (0) or high (2) `level` of `attribute`, e.g. 'a thin three'."
     return f"a {LEVEL_WORDS[attribute][level]} {DIGIT_WORDS[digit]}"
 
 # %% ../nbs/14_bench.ipynb #f64470f7
-def attribute_images(model, s: Setting, seed: int = 0, batch_size: int = 250):
+def _attribute_images(model, s: Setting, seed: int = 0, batch_size: int = 250):
     "Images for the low/high prompt of every (digit, attribute, copy), with their digits and requested levels `(N, 3)` (-1: not asked)."
     keys = [(d, a, c) for d in range(10) for a in range(len(ATTRIBUTES)) for c in range(s.n_attr)]
     prompts, seeds, digits, req = [], [], [], []
     for lev in (0, 2):
         for d, a, c in keys:
-            prompts.append(attribute_prompt(d, ATTRIBUTES[a], lev)); seeds.append(image_seed(seed, f"attr {d} {a}", c))
+            prompts.append(_attribute_prompt(d, ATTRIBUTES[a], lev)); seeds.append(image_seed(seed, f"attr {d} {a}", c))
             digits.append(d); req.append([lev if j == a else -1 for j in range(len(ATTRIBUTES))])
     imgs = torch.cat([run_sampler(model, prompts[i:i + batch_size], seeds[i:i + batch_size], s.sampler, s.steps, s.guidance, s.schedule)
                       for i in range(0, len(prompts), batch_size)])
     return imgs, np.array(digits), np.array(req)
 
 # %% ../nbs/14_bench.ipynb #3de6b55d
-def adherence_summary(adh: dict) -> dict:
+def _adherence_summary(adh: dict) -> dict:
     "Row fields from `metrics.attribute_adherence`: wins per attribute (of 10 digits), their total, and the mean high-low difference."
     out = {f'attr_{a}': int(adh[a]['wins']) for a in ATTRIBUTES}
     out['attr_total'] = sum(out.values())
@@ -144,7 +141,7 @@ def other_cpu(start, end) -> float | None:
     return max(0.0, ((end[0] - start[0]) - (end[1] - start[1])) / (wall * (os.cpu_count() or 1)))
 
 # %% ../nbs/14_bench.ipynb #cbdc4aeb
-def balanced_subset(digits, n: int) -> np.ndarray:
+def _balanced_subset(digits, n: int) -> np.ndarray:
     "Indices of the first `n // 10` images of each digit (the prompts are in random phrasing, so this is a random subset)."
     digits = np.asarray(digits)
     return np.concatenate([np.flatnonzero(digits == d)[:n // 10] for d in range(10)])
@@ -154,7 +151,7 @@ def _cmp_ratio(images, digits, n_cmp, fr, evaluator, seed):
     "Fréchet ratio on a balanced subset of `n_cmp` images (None if there are fewer images)."
     if not n_cmp or len(digits) < n_cmp: return None
     if len(digits) == n_cmp: return fr['ratio']
-    return frechet_report(images[balanced_subset(digits, n_cmp)], seed=seed, evaluator=evaluator)['ratio']
+    return frechet_report(images[_balanced_subset(digits, n_cmp)], seed=seed, evaluator=evaluator)['ratio']
 
 def _score(images, digits, evaluator, seed, n_cmp=None) -> dict:
     "Accuracy, low-confidence rate and Fréchet report of `images` for the requested `digits`."
@@ -189,12 +186,12 @@ def measure_setting(model, s: Setting, evaluator=None, seed: int = 0, repeats: i
         hp, hd = accuracy_prompts(s.n_heldout, seed, heldout=True)
         row.update(n_heldout=len(hp), heldout_accuracy=conditional_accuracy(gen(hp), hd, ev))
     if s.n_attr:
-        ai, ad, areq = attribute_images(model, s, seed)
-        row.update(n_attr=len(ai), **adherence_summary(attribute_adherence(ai, ad, areq)))
+        ai, ad, areq = _attribute_images(model, s, seed)
+        row.update(n_attr=len(ai), **_adherence_summary(attribute_adherence(ai, ad, areq)))
     return row, dict(images=imgs, digits=digits, prompts=prompts, probs=probs)
 
 # %% ../nbs/14_bench.ipynb #03132c9d
-def real_row(n_per_digit: int, evaluator=None, seed: int = 0, label: str | None = None, n_cmp: int | None = None) -> dict:
+def _real_row(n_per_digit: int, evaluator=None, seed: int = 0, label: str | None = None, n_cmp: int | None = None) -> dict:
     "The 'real' reference row: real MNIST digits scored by the same metrics (Fréchet ratio also on `n_cmp` of them)."
     from textdiff_mnist.data import load_mnist
     from textdiff_mnist.metrics import floor_indices
@@ -238,7 +235,7 @@ print(json.dumps({k: v[0] for k, v in r.items()} | {"source": r["after_imports"]
 '''
 
 # %% ../nbs/14_bench.ipynb #0dbfdb24
-def peak_memory(checkpoint=None, threads: int | None = None, timeout: float = 600) -> dict:
+def _peak_memory(checkpoint=None, threads: int | None = None, timeout: float = 600) -> dict:
     "Peak RSS (MiB) of a fresh process: after imports, model load, generate(10) and generate(250) at the default setting."
     if isinstance(checkpoint, torch.nn.Module): return dict(error='checkpoint is an in-memory model: no file to load in a fresh process')
     cmd = [sys.executable, '-c', _MEM_SCRIPT, '' if checkpoint is None else str(Path(checkpoint).resolve()),
@@ -261,7 +258,7 @@ def _sha256(path) -> str | None:
     except OSError: return None
 
 # %% ../nbs/14_bench.ipynb #c5a71f76
-def benchmark_meta(checkpoint, quick: bool, seed: int, settings, info: dict) -> dict:
+def _benchmark_meta(checkpoint, quick: bool, seed: int, settings, info: dict) -> dict:
     "What a result file records besides its rows: when, which weights (with their SHA-256), on which machine, which settings."
     path = None if isinstance(checkpoint, torch.nn.Module) else Path(checkpoint if checkpoint is not None else bundled_weights())
     return dict(created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), quick=quick, seed=seed,
@@ -296,12 +293,12 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
     "Benchmark the weights in `checkpoint` (default: bundled) over `settings` (default: `sweep_settings(...)`), and editing (`edit`); writes results, table and plots to `out_dir`."
     t_start = time.perf_counter()
     model = get_model(checkpoint, device)                            # a bad checkpoint or device fails here, before anything is written
-    edit = EDIT_PER_DIGIT[quick] if edit is True or (edit is None and settings is None and not quick) else edit   # None: with the full sweep
+    edit = _EDIT_PER_DIGIT[quick] if edit is True or (edit is None and settings is None and not quick) else edit   # None: with the full sweep
     settings = list(settings) if settings is not None else sweep_settings(quick, samplers, steps, guidances, n_per_digit, n_sweep)
     if not settings or not settings[0].is_default: raise ValueError("settings must start with the default setting (Setting(...).is_default)")
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     ev = evaluator if evaluator is not None else load_evaluator()
-    meta = benchmark_meta(checkpoint, quick, seed, settings, machine_info(next(model.parameters()).device)); label, n_cmp = meta['machine_label'], meta['n_cmp']
+    meta = _benchmark_meta(checkpoint, quick, seed, settings, machine_info(next(model.parameters()).device)); label, n_cmp = meta['machine_label'], meta['n_cmp']
     log(f"benchmark: {len(settings)} settings on {label}")
     generate('0', steps=2, checkpoint=model)                          # warm-up: first-call overheads out of the timings
     rows, pool = [], []
@@ -312,12 +309,12 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
         if i == 0: meta['failures'] = pool[0]['stats']
         save_results(rows, meta, out_dir, stem)
         log(progress_line(i, len(settings), row, n_cmp, time.perf_counter() - t0))
-    rows.append(real_row(settings[0].n_per_digit, ev, seed, label, n_cmp))
+    rows.append(_real_row(settings[0].n_per_digit, ev, seed, label, n_cmp))
     log(f"real digits: accuracy {rows[-1]['accuracy']:.3f} Fréchet ratio {rows[-1]['fid_ratio']:.2f} ({rows[-1]['fid_ratio_cmp']:.2f} at n={n_cmp})")
     if edit:                                                         # an int: test digits per class; a dict: edit_rows' arguments
         meta['edit'] = edit; rows += edit_rows(model, ev, **(edit if isinstance(edit, dict) else dict(per_digit=int(edit))), seed=seed, label=label, log=log)
     if memory:
-        meta['memory'] = peak_memory(checkpoint if checkpoint is not None else bundled_weights())
+        meta['memory'] = _peak_memory(checkpoint if checkpoint is not None else bundled_weights())
         log(f"peak memory: {meta['memory']}")
     meta['failures_sweep'] = _pictures(model, checkpoint, pool, out_dir, seed)
     meta['wall_seconds'] = round(time.perf_counter() - t_start, 1)

@@ -10,12 +10,10 @@ import argparse, json, os, sys, warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CLIError', 'OneLineParser', 'run_cli', 'one_command', 'cmd_generate', 'cmd_recipe', 'cmd_demo', 'cmd_train',
-           'cmd_info', 'cmd_bench', 'cmd_serve', 'cmd_restyle', 'cmd_interpolate', 'cmd_dataset', 'cmd_cas',
-           'cmd_distill', 'build_parser', 'main']
+__all__ = ['build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #328f521e
-class CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
+class _CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
 
 def _expected_errors():
     "The exception types that mean 'bad input or environment', reported without a traceback."
@@ -25,15 +23,15 @@ def _expected_errors():
     from textdiff_mnist.data import DataUnavailableError
     from textdiff_mnist.report import BenchmarkError
     from textdiff_mnist.unet import DeviceError
-    return (CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError, DeviceError)
+    return (_CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError, DeviceError)
 
 # %% ../nbs/13_cli.ipynb #590831d4
-class OneLineParser(argparse.ArgumentParser):
+class _OneLineParser(argparse.ArgumentParser):
     "argparse, but a usage error is one line on stderr (`textdiff-mnist generate: error: …`, exit 2), like every other error here."
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
-def run_cli(parser, argv=None):
+def _run_cli(parser, argv=None):
     "Parse `argv` with `parser` and run its command; expected errors become one line on stderr and exit status 2."
     a = parser.parse_args(argv)
     try:
@@ -79,9 +77,9 @@ def _gen_opts(g, n=1, samplers=None):
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
     _device_opts(g)
 
-def one_command(add):
+def _one_command(add):
     "A parser holding just the subcommand that `add` declares (for the checks below)."
-    p = OneLineParser(prog='textdiff-mnist'); add(p.add_subparsers(dest='cmd', required=True)); return p
+    p = _OneLineParser(prog='textdiff-mnist'); add(p.add_subparsers(dest='cmd', required=True)); return p
 
 # %% ../nbs/13_cli.ipynb #ac2c94ad
 def _say_ignored(prompts):
@@ -96,14 +94,14 @@ def _quiet_generate(*args, **kw):
         warnings.simplefilter('ignore', IgnoredWordsWarning); return generate(*args, **kw)
 
 # %% ../nbs/13_cli.ipynb #3c334b35
-def cmd_generate(a):
+def _cmd_generate(a):
     from textdiff_mnist.generation import Request, save_samples, check_output_path, model_for, make_recipe
     from textdiff_mnist.samplers import SAMPLERS
     try: check_output_path(a.out)
-    except ValueError as e: raise CLIError(str(e).replace('output ', '--out ', 1)) from None
+    except ValueError as e: raise _CLIError(str(e).replace('output ', '--out ', 1)) from None
     if getattr(a, 'gif', None): _check_gif(a.gif)
     if getattr(a, 'gif', None) and SAMPLERS[a.sampler].student:
-        raise CLIError(f'--gif animates the steps of dpm, ddim or ddpm; --sampler {a.sampler} (a few steps of the distilled student) has no --gif')
+        raise _CLIError(f'--gif animates the steps of dpm, ddim or ddpm; --sampler {a.sampler} (a few steps of the distilled student) has no --gif')
     req = Request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
     model = model_for(req.sampler, a.checkpoint, a.device)                                         # loaded here, once
     _say_ignored(req.prompts)
@@ -121,20 +119,20 @@ def _add_generate(sub):
     g.add_argument('--out', default='samples.png', help='output: .png for a labelled grid, .npz for raw images')
     g.add_argument('--progress', action='store_true', help='show a progress bar')
     g.add_argument('--gif', default=None, help='also write the denoising as an animated GIF (noise to digits, one frame per step)')
-    g.set_defaults(func=cmd_generate)
+    g.set_defaults(func=_cmd_generate)
 
 # %% ../nbs/13_cli.ipynb #ea4a2b2f
-def cmd_recipe(a):
+def _cmd_recipe(a):
     from textdiff_mnist.generation import read_recipe
     print(json.dumps(read_recipe(a.file), indent=1))
 
 def _add_recipe(sub):
     r = sub.add_parser('recipe', help='print how a .png or .npz written by generate was made (prompts, seeds, settings, weights)')
     r.add_argument('file')
-    r.set_defaults(func=cmd_recipe)
+    r.set_defaults(func=_cmd_recipe)
 
 # %% ../nbs/13_cli.ipynb #d460f193
-def cmd_demo(a):
+def _cmd_demo(a):
     from textdiff_mnist.generation import bundled_weights
     if not bundled_weights().exists():
         from textdiff_mnist.data import load_mnist
@@ -144,17 +142,17 @@ def cmd_demo(a):
               f"Train with: textdiff-mnist train --out runs/main")
         return
     a.prompts, a.checkpoint, a.progress = [a.prompt], None, False
-    cmd_generate(a)
+    _cmd_generate(a)
 
 def _add_demo(sub):
     d = sub.add_parser('demo', help="the README's main job: a grid for a prompt with the bundled weights")
     d.add_argument('prompt', nargs='?', default='a thick slanted 4')
     _gen_opts(d, n=8)
     d.add_argument('--out', default='demo.png')
-    d.set_defaults(func=cmd_demo)
+    d.set_defaults(func=_cmd_demo)
 
 # %% ../nbs/13_cli.ipynb #3e5d766c
-def cmd_train(a):
+def _cmd_train(a):
     "The `train` subcommand; under `torchrun --nproc-per-node N` each process is one rank of a DistributedDataParallel run."
     import torch
     from textdiff_mnist.train import train, train_recipe, TrainConfig, TrainingData
@@ -162,14 +160,14 @@ def cmd_train(a):
     cfg = TrainConfig(**{k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                          subset=a.subset, max_steps=a.max_steps, sample_every=a.sample_every,
                          ckpt_every=a.ckpt_every).items() if v is not None})
-    if a.tiny and a.model_size not in (None, 'tiny'): raise CLIError(f"--tiny means --model-size tiny, not {a.model_size}")
+    if a.tiny and a.model_size not in (None, 'tiny'): raise _CLIError(f"--tiny means --model-size tiny, not {a.model_size}")
     resolve_device(a.device)                               # an unavailable device: one line, before any data is loaded
     world = int(os.environ.get('WORLD_SIZE', 1))
-    if cfg.batch_size % world: raise CLIError(f"--batch-size {cfg.batch_size} does not split evenly over {world} torchrun processes")
+    if cfg.batch_size % world: raise _CLIError(f"--batch-size {cfg.batch_size} does not split evenly over {world} torchrun processes")
     if a.threads: torch.set_num_threads(a.threads)
     if a.recipe:
         mixed = [o for o in ('epochs', 'batch_size', 'lr', 'seed', 'subset', 'max_steps', 'model_size') if getattr(a, o) is not None] + (['tiny'] if a.tiny else [])
-        if mixed: raise CLIError(f"--recipe {a.recipe} fixes the whole run: drop --{mixed[0].replace('_', '-')}")
+        if mixed: raise _CLIError(f"--recipe {a.recipe} fixes the whole run: drop --{mixed[0].replace('_', '-')}")
         w = train_recipe(a.recipe, a.out, device=a.device, progress=not a.no_progress, amp=not a.no_amp, workers=a.workers)
         if w is not None: print(f"recipe {a.recipe} done; weights with their model card: {w}")
         return
@@ -195,10 +193,10 @@ def _add_train(sub):
     t.add_argument('--workers', type=_non_negative_int, default=None, help='DataLoader worker processes making batches (default: 2 on CUDA, 0 on CPU)')
     _device_opts(t)
     t.add_argument('--no-resume', action='store_true'); t.add_argument('--no-progress', action='store_true')
-    t.set_defaults(func=cmd_train)
+    t.set_defaults(func=_cmd_train)
 
 # %% ../nbs/13_cli.ipynb #80a23258
-def cmd_info(a):
+def _cmd_info(a):
     from textdiff_mnist.generation import bundled_weights
     from textdiff_mnist.checkpoint import read_checkpoint
     ck = read_checkpoint(a.checkpoint or bundled_weights())
@@ -207,10 +205,10 @@ def cmd_info(a):
 def _add_info(sub):
     i = sub.add_parser('info', help="print the bundled model's config and card")
     i.add_argument('--checkpoint', default=None)
-    i.set_defaults(func=cmd_info)
+    i.set_defaults(func=_cmd_info)
 
 # %% ../nbs/13_cli.ipynb #ee1b6247
-def cmd_bench(a):
+def _cmd_bench(a):
     "The `bench` subcommand: run the benchmark, print the table, exit 1 if the results are implausible."
     import torch
     from textdiff_mnist.bench import run_benchmark
@@ -238,16 +236,16 @@ def _add_bench(sub):
                    help='also measure editing (chapter 17) on N test digits per class (alone: 5 with --quick, 20 without; 0: not at all); '
                         'default: with the full sweep, not with --quick')
     b.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
-    b.set_defaults(func=cmd_bench)
+    b.set_defaults(func=_cmd_bench)
 
 # %% ../nbs/13_cli.ipynb #3cb71d63
-def cmd_serve(a):
+def _cmd_serve(a):
     "The `serve` subcommand: the HTTP API and web page of chapter 16 (needs the `serve` extra)."
     from textdiff_mnist.serve_settings import ServeSettings
     try: settings = ServeSettings.from_args(a)
-    except ValueError as e: raise CLIError(str(e)) from None
+    except ValueError as e: raise _CLIError(str(e)) from None
     try: from textdiff_mnist.serve import run_server
-    except ImportError as e: raise CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
+    except ImportError as e: raise _CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
     run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device)
 
 def _add_serve(sub):
@@ -259,25 +257,25 @@ def _add_serve(sub):
     s.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
     ServeSettings.add_arguments(s)             # --max-images, --queue-size, ...: one flag per limit, its help and default from the field
-    s.set_defaults(func=cmd_serve)
+    s.set_defaults(func=_cmd_serve)
 
 # %% ../nbs/13_cli.ipynb #eb9dad81
 def _check_gif(path, flag: str = '--gif'):
-    "Raise `CLIError` unless `path` names a .gif file."
+    "Raise `_CLIError` unless `path` names a .gif file."
     from textdiff_mnist.edit import check_gif_path
     try: check_gif_path(path)
-    except ValueError as e: raise CLIError(str(e).replace('output ', f'{flag} ', 1)) from None
+    except ValueError as e: raise _CLIError(str(e).replace('output ', f'{flag} ', 1)) from None
 
 def _check_out(path, gif: bool = False, flag: str = '--out'):
-    "Raise `CLIError` unless `path` can take samples (.png/.npz) or, with `gif`, also an animation (.gif)."
+    "Raise `_CLIError` unless `path` can take samples (.png/.npz) or, with `gif`, also an animation (.gif)."
     from textdiff_mnist.generation import check_output_path
     if gif and Path(path).suffix.lower() == '.gif': return _check_gif(path, flag)
     try: check_output_path(path)
     except ValueError as e:
-        raise CLIError(str(e).replace('output ', f'{flag} ', 1) + (' (or .gif for an animation)' if gif else '')) from None
+        raise _CLIError(str(e).replace('output ', f'{flag} ', 1) + (' (or .gif for an animation)' if gif else '')) from None
 
 # %% ../nbs/13_cli.ipynb #6bc4dab6
-def cmd_restyle(a):
+def _cmd_restyle(a):
     from textdiff_mnist.generation import save_samples, get_model
     from textdiff_mnist.edit import restyle, restyle_recipe
     _check_out(a.out)
@@ -298,12 +296,12 @@ def _add_restyle(sub):
     r.add_argument('prompt', help='what it should become, e.g. "a thick 3" or "make it a 5"')
     r.add_argument('--strength', type=_number, default=0.5, help='0 keeps the input, 1 ignores it (default 0.5)')
     _gen_opts(r)
-    r.set_defaults(guidance=RESTYLE_GUIDANCE, guidance_schedule=RESTYLE_SCHEDULE, func=cmd_restyle)
+    r.set_defaults(guidance=RESTYLE_GUIDANCE, guidance_schedule=RESTYLE_SCHEDULE, func=_cmd_restyle)
     r.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     r.add_argument('--out', default='restyled.png', help='output: .png for a labelled grid, .npz for raw images')
 
 # %% ../nbs/13_cli.ipynb #4a554c66
-def cmd_interpolate(a):
+def _cmd_interpolate(a):
     from textdiff_mnist.generation import save_samples, get_model
     from textdiff_mnist.edit import interpolate, interpolate_recipe, save_gif
     _check_out(a.out, gif=True)
@@ -326,7 +324,7 @@ def _add_interpolate(sub):
     i.add_argument('--seed-b', type=_non_negative_int, default=None, help="prompt B's seed (default: start from prompt A's noise)")
     i.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     i.add_argument('--out', default='interpolation.png', help='output: .png strip, .npz arrays or .gif animation')
-    i.set_defaults(func=cmd_interpolate)
+    i.set_defaults(func=_cmd_interpolate)
 
 # %% ../nbs/13_cli.ipynb #d9da06d5
 def _write_denoising_gif(a, req, model):
@@ -337,10 +335,10 @@ def _write_denoising_gif(a, req, model):
     print(f"wrote the denoising ({len(states)} frames) to {a.gif}")
 
 # %% ../nbs/13_cli.ipynb #74ffcc0e
-def cmd_dataset(a):
+def _cmd_dataset(a):
     from textdiff_mnist.fast import write_dataset, DatasetError
     try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet)
-    except DatasetError as e: raise CLIError(str(e)) from None
+    except DatasetError as e: raise _CLIError(str(e)) from None
     print(f"wrote {a.n} images to {out}")
 
 def _add_dataset(sub):
@@ -354,12 +352,12 @@ def _add_dataset(sub):
     d.add_argument('--checkpoint', default=None, help='weights (default: the bundled student for fast, else the bundled model)')
     d.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
     d.add_argument('--quiet', action='store_true', help='no progress bar')
-    d.set_defaults(func=cmd_dataset)
+    d.set_defaults(func=_cmd_dataset)
 
 # %% ../nbs/13_cli.ipynb #61b9e3a2
-def cmd_cas(a):
+def _cmd_cas(a):
     from textdiff_mnist.distill import cas_benchmark          # trains a classifier: the training side, imported only here
-    if not Path(a.dataset).is_file(): raise CLIError(f"dataset {a.dataset} does not exist; write one with textdiff-mnist dataset")
+    if not Path(a.dataset).is_file(): raise _CLIError(f"dataset {a.dataset} does not exist; write one with textdiff-mnist dataset")
     print(json.dumps(cas_benchmark(a.dataset, a.epochs, a.seed)))
 
 def _add_cas(sub):
@@ -367,15 +365,15 @@ def _add_cas(sub):
     c.add_argument('dataset', help='an .npz written by textdiff-mnist dataset')
     c.add_argument('--epochs', type=_positive_int, default=6)
     c.add_argument('--seed', type=_non_negative_int, default=0)
-    c.set_defaults(func=cmd_cas)
+    c.set_defaults(func=_cmd_cas)
 
 # %% ../nbs/13_cli.ipynb #7d15e1a2
-def cmd_distill(a):
+def _cmd_distill(a):
     "The `distill` subcommand: chapter 18's `distill_recipe`."
     from textdiff_mnist.distill import distill_recipe, DistillError     # the training side, imported only here
     serial = True if a.serial else False if a.parallel else None
     try: distill_recipe(a.out, a.teacher, a.ship, a.quick, a.cas_n, a.threads, serial)
-    except DistillError as e: raise CLIError(str(e)) from None
+    except DistillError as e: raise _CLIError(str(e)) from None
     print(f"student with its model card: {Path(a.out)/'textdiff_mnist_fast.pt'}; results: {Path(a.out)/'distill.json'}"
           + ('; shipped into the package and results/' if a.ship else ''))
 
@@ -390,16 +388,16 @@ def _add_distill(sub):
     g = d.add_mutually_exclusive_group()
     g.add_argument('--serial', action='store_true', help='no second processes: every part in this one (slower in wall time)')
     g.add_argument('--parallel', action='store_true', help='with --quick: second processes all the same, as in the full run')
-    d.set_defaults(func=cmd_distill)
+    d.set_defaults(func=_cmd_distill)
 
 # %% ../nbs/13_cli.ipynb #bfaf6e46
 def build_parser():
     "The `textdiff-mnist` argument parser with every subcommand."
-    p = OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
+    p = _OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
     for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas, _add_distill): add(sub)
     return p
 
 def main(argv=None):
     "Entry point of the `textdiff-mnist` console script."
-    run_cli(build_parser(), argv)
+    _run_cli(build_parser(), argv)

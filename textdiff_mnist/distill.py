@@ -21,12 +21,10 @@ from .captions import canonical_prompt
 from .unet import DiffusionModel, TINY_CONFIG
 
 # %% auto #0
-__all__ = ['TARGETS', 'QUICK_PLAN', 'QUICK_CONFIG', 'STAGE_KEYS', 'ROW_KEYS', 'PARTS', 'DistillConfig', 'cosine_lr',
-           'distill_batch', 'ddim_to', 'x0_for_step', 'two_step_target', 'snr_weight', 'teacher_denoiser', 'stage_loss',
-           'train_stage', 'distill', 'student_card', 'export_student', 'cas_score', 'cas_benchmark', 'measure_student',
-           'round_steps', 'speed_compare', 'check_targets', 'DistillPlan', 'DistillError', 'tiny_teacher', 'DistillRun',
-           'teacher_part', 'run_student', 'fast_part', 'speed_part', 'cas_part', 'cas_gen_part', 'rounds_picture',
-           'assemble', 'card_results', 'ship_run', 'distill_recipe', 'run_part']
+__all__ = ['TARGETS', 'QUICK_PLAN', 'QUICK_CONFIG', 'DistillConfig', 'cosine_lr', 'distill_batch', 'ddim_to', 'x0_for_step',
+           'two_step_target', 'snr_weight', 'teacher_denoiser', 'stage_loss', 'train_stage', 'distill', 'student_card',
+           'export_student', 'cas_score', 'cas_benchmark', 'measure_student', 'round_steps', 'speed_compare',
+           'check_targets', 'DistillPlan', 'DistillError', 'tiny_teacher', 'DistillRun', 'distill_recipe']
 
 # %% ../nbs/18_distill.ipynb #bf843ce1
 @dataclass
@@ -291,7 +289,7 @@ class _Waiter:
         return 0
     def terminate(self): os.kill(self.pid, 15)
 
-_PART_CODE = "import json, sys; from textdiff_mnist.distill import run_part; run_part(sys.argv[1], **json.loads(sys.argv[2]))"
+_PART_CODE = "import json, sys; from textdiff_mnist.distill import _run_part; _run_part(sys.argv[1], **json.loads(sys.argv[2]))"
 
 class DistillRun:
     "One run directory `out`: its teacher, recipe, plan and settings, and its cached parts (`out/parts/NAME.json`)."
@@ -334,11 +332,11 @@ class DistillRun:
     def _file(self, name) -> Path: return self.parts/(f'cas{self.plan.cas_n}.json' if name == 'cas' else f'{name}.json')
 
     def part(self, name, fn=None) -> dict:
-        "The cached result of part `name`, computing (and caching) it with `fn()` (default: `PARTS[name](self)`) if missing."
+        "The cached result of part `name`, computing (and caching) it with `fn()` (default: `_PARTS[name](self)`) if missing."
         f = self._file(name)
         if f.exists(): return json.loads(f.read_text())
         self.log(f"{name}: start"); t0, c0 = time.perf_counter(), time.process_time()
-        r = fn() if fn else PARTS[name](self); r['_cost'] = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
+        r = fn() if fn else _PARTS[name](self); r['_cost'] = dict(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
         _write_json(f, r); self.log(f"{name}: done in {r['_cost']['wall_s']:.0f} s wall")
         return r
 
@@ -361,11 +359,11 @@ class DistillRun:
         return self.part(name)
 
 # %% ../nbs/18_distill.ipynb #5e0c7a18
-STAGE_KEYS = ('n', 'steps', 'accuracy', 'fid_ratio', 'fid', 'fid_floor', 'sec_per_image')
-ROW_KEYS = ('n', 'accuracy', 'fid_ratio', 'heldout_accuracy', 'attr_thickness', 'attr_slant', 'attr_width', 'n_heldout', 'n_attr',
+_STAGE_KEYS = ('n', 'steps', 'accuracy', 'fid_ratio', 'fid', 'fid_floor', 'sec_per_image')
+_ROW_KEYS = ('n', 'accuracy', 'fid_ratio', 'heldout_accuracy', 'attr_thickness', 'attr_slant', 'attr_width', 'n_heldout', 'n_attr',
             'fid', 'fid_floor', 'sec_per_image')
 
-def teacher_part(run) -> dict:
+def _teacher_part(run) -> dict:
     "The teacher's 20-step default: the stage-table row (seed 0) and the final rows (every seed)."
     from textdiff_mnist.bench import Setting, measure_setting
     from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE
@@ -374,27 +372,27 @@ def teacher_part(run) -> dict:
     rows = []
     for seed in P.seeds:
         r, _ = measure_setting(run.teacher, Setting(DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, P.final_n, P.final_heldout, P.final_attr), run.ev, seed)
-        rows.append(dict(label=f"default (teacher): {DEFAULT_SAMPLER} {DEFAULT_STEPS} steps, guided", seed=seed, **_trim(r, ROW_KEYS)))
-    return dict(teacher_row=dict(_trim(row, STAGE_KEYS), seeds=[0]), rows=rows)
+        rows.append(dict(label=f"default (teacher): {DEFAULT_SAMPLER} {DEFAULT_STEPS} steps, guided", seed=seed, **_trim(r, _ROW_KEYS)))
+    return dict(teacher_row=dict(_trim(row, _STAGE_KEYS), seeds=[0]), rows=rows)
 
-def run_student(run):
+def _run_student(run):
     "The run's exported student (float16 weights read back, as `generate` runs it), with `fast_steps` set."
     from textdiff_mnist.generation import model_for
     return model_for('fast', run.out/'student.pt').eval()
 
-def fast_part(run) -> dict:
+def _fast_part(run) -> dict:
     "The student's final rows (every seed), with the fast sampler."
     from textdiff_mnist.bench import Setting, measure_setting
-    P, st, k = run.plan, run_student(run), run.cfg.student_steps
+    P, st, k = run.plan, _run_student(run), run.cfg.student_steps
     rows = []
     for seed in P.seeds:
         r, _ = measure_setting(st, Setting('fast', k, 0.0, P.final_n, P.final_heldout, P.final_attr), run.ev, seed)
-        rows.append(dict(label=f"fast (student): ddim {k} steps", seed=seed, **_trim(r, ROW_KEYS)))
+        rows.append(dict(label=f"fast (student): ddim {k} steps", seed=seed, **_trim(r, _ROW_KEYS)))
     return dict(rows=rows)
 
-def speed_part(run) -> dict:
+def _speed_part(run) -> dict:
     "`speed_compare` with the plan's threads, then with 1 thread, each with the load average before it."
-    P, st, n = run.plan, run_student(run), torch.get_num_threads()
+    P, st, n = run.plan, _run_student(run), torch.get_num_threads()
     try:
         torch.set_num_threads(P.speed_threads); la = os.getloadavg()[0]
         two = dict(speed_compare(run.teacher, st, run.cfg.student_steps, P.speed_repeats, P.speed_batch), load_avg=la)
@@ -403,7 +401,7 @@ def speed_part(run) -> dict:
     finally: torch.set_num_threads(n)
     return dict(two, one_thread=one)
 
-def cas_part(run) -> dict:
+def _cas_part(run) -> dict:
     "The CAS of `plan.cas_n` fast digits (written to OUT/synth{n}.npz), and of the evaluator trained on real digits."
     from textdiff_mnist.fast import write_dataset
     from textdiff_mnist.evaluator import evaluate_accuracy
@@ -420,7 +418,7 @@ def cas_part(run) -> dict:
     return {'run': True, 'real_trained': evaluate_accuracy(run.ev, *test), 'epochs': P.cas_epochs, 'n_test': len(test[1]),
             'threads': torch.get_num_threads(), f'n{P.cas_n}': dict(cas=r['cas'], train_s=r['train_s'], generation=gen), 'cas': r['cas']}
 
-def cas_gen_part(run):
+def _cas_gen_part(run):
     "Help `write_dataset` (in another process, going forward): write the CAS dataset's chunk files from the last one backwards, as it would."
     from textdiff_mnist.fast import dataset_prompts, dataset_seed, chunk_file
     from textdiff_mnist.generation import model_for, run_sampler
@@ -438,7 +436,7 @@ def cas_gen_part(run):
             run.log(f"cas_gen: chunk {k}")
     except OSError: return           # write_dataset finished (and removed the parts) first
 
-def rounds_picture(run, dest) -> Path:
+def _rounds_picture(run, dest) -> Path:
     "Rows: the teacher's default, then every stage's student at the step counts it is measured at; the same prompts and seeds in every row."
     from textdiff_mnist.generation import run_sampler
     prompts, seeds = list(DIGIT_WORDS) * 2, list(range(20))
@@ -450,18 +448,18 @@ def rounds_picture(run, dest) -> Path:
     labels = [lab if i == 0 else '' for lab, _ in rows for i in range(len(prompts))]
     return save_image(image_grid(torch.cat([im for _, im in rows]), labels, ncols=len(prompts)), dest)
 
-PARTS = dict(teacher=teacher_part, fast=fast_part, speed=speed_part, cas=cas_part)
+_PARTS = dict(teacher=_teacher_part, fast=_fast_part, speed=_speed_part, cas=_cas_part)
 
 # %% ../nbs/18_distill.ipynb #5e0c7a1a
 _ATTRS = ('attr_thickness', 'attr_slant', 'attr_width')
 
 def _mean(rows, key): return float(np.mean([r[key] for r in rows]))
 
-def assemble(run, summary, teacher, fast, speed, cas, student_fp, found=()) -> dict:
+def _assemble(run, summary, teacher, fast, speed, cas, student_fp, found=()) -> dict:
     "OUT/distill.json of `run` from its parts (`found`: stages already in the run directory when this start began)."
     P, cfg = run.plan, run.cfg
     stages = [dict({k: s[k] for k in ('stage', 'student_steps', 'steps', 'cpu_s', 'wall_s', 'final_loss')},
-                   measured=[_trim(r, STAGE_KEYS) for r in s['measured']], seeds=[0]) for s in summary['stages']]
+                   measured=[_trim(r, _STAGE_KEYS) for r in s['measured']], seeds=[0]) for s in summary['stages']]
     fm = {k: _mean(fast['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
     fm.update({k: int(min(r[k] for r in fast['rows'])) for k in _ATTRS})      # wins of the worse seed
     tm = {k: _mean(teacher['rows'], k) for k in ('accuracy', 'fid_ratio', 'heldout_accuracy')}
@@ -493,14 +491,14 @@ def assemble(run, summary, teacher, fast, speed, cas, student_fp, found=()) -> d
                                  "wins of fast_mean are those of the worse seed; timings come from speed_compare in one process")),
                 speed=speed, cost=cost, targets=targets, cas=cas, summary=summ, command=run.command, quick=bool(run.quick))
 
-def card_results(res: dict) -> dict:
+def _card_results(res: dict) -> dict:
     "What the student's model card carries of the results."
     return dict(fast_mean=res['final']['fast_mean'], teacher_mean=res['final']['teacher_mean'], n_per_digit=res['final']['n_per_digit'],
                 seeds=res['final']['seeds'], ten_digits_s=res['speed']['ten_s'], speedup=res['speed']['speedup'],
                 per_image_s=res['speed']['per_image_s'], targets_missed=[k for k, v in res['targets'].items() if v[2] is False],
                 machine=res['machine'], cas=res['cas'], command=res['command'])
 
-def ship_run(run, root=None):
+def _ship_run(run, root=None):
     "Copy the run's student, results and picture into the checkout `root` (default: the one holding this package); refused for a quick run or another teacher than the bundled one."
     root = Path(root) if root else weights_dir().parent.parent
     w, out = root/'textdiff_mnist'/'weights', run.out
@@ -537,23 +535,23 @@ def distill_recipe(out='runs/distill', teacher=None, ship: bool = False, quick: 
         if not (out/'student.pt').exists(): export_student(final, out/'student.pt', student_card(run.teacher_fp, cfg, summary['stages']))
         cproc = None if run.serial else run.spawn('cas')
         fast = run.part('fast')
-        if not (out/'distill_rounds.png').exists(): rounds_picture(run, out/'distill_rounds.png')
+        if not (out/'distill_rounds.png').exists(): _rounds_picture(run, out/'distill_rounds.png')
         teacher_rows, cas = run.join('teacher', tproc), run.join('cas', cproc)
         timing_env = {k: v for k, v in os.environ.items() if k != 'OMP_WAIT_POLICY'}      # OpenMP as users get it
         speed = run.join('speed', None if run.serial else run.spawn('speed', env=timing_env))
         student_fp = weights_fingerprint(load_model(out/'student.pt'))
-        res = assemble(run, summary, teacher_rows, fast, speed, cas, student_fp, found)
-        export_student(final, out/'textdiff_mnist_fast.pt', student_card(run.teacher_fp, cfg, summary['stages'], card_results(res)))
+        res = _assemble(run, summary, teacher_rows, fast, speed, cas, student_fp, found)
+        export_student(final, out/'textdiff_mnist_fast.pt', student_card(run.teacher_fp, cfg, summary['stages'], _card_results(res)))
         assert weights_fingerprint(load_model(out/'textdiff_mnist_fast.pt')) == student_fp
         _write_json(out/'distill.json', res)
         log(res['summary'])
-        if ship: ship_run(run)
+        if ship: _ship_run(run)
         return res
     finally: torch.set_num_threads(n_threads)
 
-def run_part(name: str, **settings):
+def _run_part(name: str, **settings):
     "Compute part `name` of the run `settings` describe (`DistillRun.settings`): what a run's second process does."
     torch.set_num_threads(settings['threads'])
     run = DistillRun(**settings)
-    if name == 'cas_gen': cas_gen_part(run)
+    if name == 'cas_gen': _cas_gen_part(run)
     else: run.part(name)

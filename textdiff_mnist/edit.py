@@ -25,20 +25,18 @@ from .generation import (GenerationError, Request, validate_request, check_promp
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 
 # %% auto #0
-__all__ = ['MAX_INPUT_PIXELS', 'MIN_CONTRAST', 'INK_FLOOR', 'BOX', 'SIZE', 'CENTRE', 'RESTYLE_GUIDANCE', 'RESTYLE_SCHEDULE',
-           'MAX_FRAMES', 'STYLE_WORDS', 'EDIT_STRENGTHS', 'read_image', 'ink_map', 'fit_box', 'centre_by_mass',
-           'to_mnist', 'check_strength', 'start_timestep', 'restyle_steps', 'restyle_images', 'restyle', 'input_digest',
-           'restyle_recipe', 'replay_restyle', 'slerp', 'interpolation_weights', 'interpolation_labels', 'interpolate',
-           'interpolate_recipe', 'denoising_states', 'check_gif_path', 'save_gif', 'mnist_digits', 'style_effect',
-           'digit_change', 'rises', 'interpolation_smoothness', 'gif_size', 'edit_rows']
+__all__ = ['BOX', 'SIZE', 'CENTRE', 'RESTYLE_GUIDANCE', 'RESTYLE_SCHEDULE', 'MAX_FRAMES', 'STYLE_WORDS', 'EDIT_STRENGTHS',
+           'read_image', 'ink_map', 'fit_box', 'centre_by_mass', 'to_mnist', 'start_timestep', 'restyle',
+           'restyle_recipe', 'replay_restyle', 'slerp', 'interpolation_labels', 'interpolate', 'interpolate_recipe',
+           'denoising_states', 'check_gif_path', 'save_gif', 'rises', 'edit_rows']
 
 # %% ../nbs/17_edit.ipynb #f85b714e
-MAX_INPUT_PIXELS = 40_000_000          # larger inputs are refused before decoding (a 40-megapixel photo is plenty)
+_MAX_INPUT_PIXELS = 40_000_000          # larger inputs are refused before decoding (a 40-megapixel photo is plenty)
 
 def _gray(im: Image.Image) -> np.ndarray:
     "A PIL image as float64 grayscale in [0, 1]: orientation applied, transparency laid on white."
-    if im.width * im.height > MAX_INPUT_PIXELS:
-        raise GenerationError(f"the image is {im.width}x{im.height} pixels; at most {MAX_INPUT_PIXELS:,} pixels are accepted")
+    if im.width * im.height > _MAX_INPUT_PIXELS:
+        raise GenerationError(f"the image is {im.width}x{im.height} pixels; at most {_MAX_INPUT_PIXELS:,} pixels are accepted")
     im = ImageOps.exif_transpose(im)
     if im.mode in ('RGBA', 'LA', 'PA') or 'transparency' in im.info:
         im = Image.alpha_composite(Image.new('RGBA', im.size, 'white'), im.convert('RGBA'))
@@ -69,18 +67,18 @@ def _array_gray(a) -> np.ndarray:
     return a
 
 # %% ../nbs/17_edit.ipynb #10d2b735
-MIN_CONTRAST, INK_FLOOR = 0.15, 0.1
+_MIN_CONTRAST, _INK_FLOOR = 0.15, 0.1
 
 def ink_map(gray: np.ndarray) -> np.ndarray:
     "Ink in [0, 1] (1 = the strongest stroke) of a grayscale picture, light or dark background; `GenerationError` if blank."
     bg = np.median(gray)
     ink = 1 - gray if bg > 0.5 else gray.copy()
     bg = min(bg, 1 - bg)
-    if ink.max() - bg < MIN_CONTRAST:
+    if ink.max() - bg < _MIN_CONTRAST:
         raise GenerationError(f"the image looks blank: its strongest ink differs from the background by {ink.max() - bg:.2f} "
-                              f"(at least {MIN_CONTRAST} of the full range is needed); draw a digit, dark on light or light on dark")
+                              f"(at least {_MIN_CONTRAST} of the full range is needed); draw a digit, dark on light or light on dark")
     ink = np.clip((ink - bg) / (ink.max() - bg), 0, 1)
-    ink[ink < INK_FLOOR] = 0
+    ink[ink < _INK_FLOOR] = 0
     return ink
 
 # %% ../nbs/17_edit.ipynb #e7e5acc1
@@ -109,7 +107,7 @@ def to_mnist(image) -> torch.Tensor:
     return centre_by_mass(fit_box(ink_map(read_image(image))))[None]
 
 # %% ../nbs/17_edit.ipynb #8d429afc
-def check_strength(strength) -> float:
+def _check_strength(strength) -> float:
     "`strength` as a float in [0, 1], else `GenerationError`."
     if isinstance(strength, bool) or not isinstance(strength, (int, float, np.integer, np.floating)) \
        or not math.isfinite(strength) or not 0 <= strength <= 1:
@@ -122,7 +120,7 @@ def start_timestep(strength: float, sched) -> int:
     "The last timestep of `sched` whose signal scale sqrt(alpha_bar) is at least `1 - strength` (0 if none is)."
     return max(0, int((sched.alpha(torch.arange(sched.T)) >= 1 - strength - 1e-9).sum()) - 1)
 
-def restyle_steps(t_start: int, T: int, steps: int) -> int:
+def _restyle_steps(t_start: int, T: int, steps: int) -> int:
     "Sampler steps from `t_start` down: the share of `steps` a full run spends there, at least 1."
     return max(1, math.ceil(steps * t_start / (T - 1) - 1e-9))
 
@@ -130,7 +128,7 @@ def restyle_steps(t_start: int, T: int, steps: int) -> int:
 def _forward_noise(seeds) -> torch.Tensor:
     return torch.stack([torch.randn((1, 28, 28), generator=generator_for(s ^ (1 << 62))) for s in seeds])
 
-def restyle_images(model, images, prompts, strength: float, seeds, steps: int = DEFAULT_STEPS, guidance: float = RESTYLE_GUIDANCE,
+def _restyle_images(model, images, prompts, strength: float, seeds, steps: int = DEFAULT_STEPS, guidance: float = RESTYLE_GUIDANCE,
                    sampler: str = DEFAULT_SAMPLER, guidance_schedule: str = RESTYLE_SCHEDULE, amp: bool = True) -> torch.Tensor:
     "SDEdit a batch of MNIST-style images `(N,1,28,28)` in [0,1], one prompt and seed each; returns `(N,1,28,28)` in [0,1]."
     images = torch.as_tensor(images, dtype=torch.float32)
@@ -138,7 +136,7 @@ def restyle_images(model, images, prompts, strength: float, seeds, steps: int = 
     sched = make_schedule(model.cfg.schedule, model.cfg.T)
     t = start_timestep(strength, sched)
     xt = q_sample(sched, to_model_space(images), torch.full((len(images),), t), _forward_noise(seeds))
-    return run_sampler(model, prompts, seeds, sampler, restyle_steps(t, sched.T, steps), guidance, guidance_schedule, x=xt, t_start=t,
+    return run_sampler(model, prompts, seeds, sampler, _restyle_steps(t, sched.T, steps), guidance, guidance_schedule, x=xt, t_start=t,
                        style_prior=False, amp=amp)   # styles left unsaid stay the source's
 
 # %% ../nbs/17_edit.ipynb #633f3c6b
@@ -148,14 +146,14 @@ def restyle(image, prompt: str, strength: float = 0.5, seed: int = 0, n: int = 1
     "`n` versions `(n,1,28,28)` in [0,1] of a picture of a digit, redrawn to match `prompt`, e.g. `restyle('my3.png', 'a thick 3')`."
     if not isinstance(prompt, str): raise GenerationError(f"restyle takes one prompt (a string), got {type(prompt).__name__}")
     validate_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
-    strength, x = check_strength(strength), to_mnist(image)
+    strength, x = _check_strength(strength), to_mnist(image)
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     check_prompt_length(prompt, model.text_encoder.max_words)
-    return restyle_images(model, x.expand(n, -1, -1, -1), [prompt] * n, strength, image_seeds(prompt, n, seed),
+    return _restyle_images(model, x.expand(n, -1, -1, -1), [prompt] * n, strength, image_seeds(prompt, n, seed),
                           steps, float(guidance), sampler, guidance_schedule, amp)
 
 # %% ../nbs/17_edit.ipynb #8f50d81b
-def input_digest(image) -> str:
+def _input_digest(image) -> str:
     "SHA-256 of the MNIST-style uint8 28x28 that `to_mnist(image)` makes."
     return hashlib.sha256(to_uint8(to_mnist(image)).tobytes()).hexdigest()
 
@@ -164,16 +162,16 @@ def restyle_recipe(image, prompt: str, strength: float = 0.5, seed: int = 0, n: 
                    guidance_schedule: str = RESTYLE_SCHEDULE, checkpoint=None) -> dict:
     "What `restyle` needs to redo a call: its settings, the input's digest, the version and the weights."
     validate_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
-    args = dict(prompt=prompt, strength=check_strength(strength), seed=int(seed), n=int(n), steps=int(steps),
+    args = dict(prompt=prompt, strength=_check_strength(strength), seed=int(seed), n=int(n), steps=int(steps),
                 guidance=float(guidance), sampler=sampler, guidance_schedule=guidance_schedule)
-    return dict(prompts=[prompt], n=int(n), restyle=args, input_sha256=input_digest(image), seeds=image_seeds(prompt, n, seed),
+    return dict(prompts=[prompt], n=int(n), restyle=args, input_sha256=_input_digest(image), seeds=image_seeds(prompt, n, seed),
                 textdiff_mnist=__version__, weights=weights_fingerprint(get_model(checkpoint)))
 
 # %% ../nbs/17_edit.ipynb #1e27df59
 def replay_restyle(recipe: dict, image, checkpoint=None) -> torch.Tensor:
     "The images a `restyle_recipe` describes, from the same input and weights (`GenerationError` if either differs)."
     if 'restyle' not in recipe: raise GenerationError("this is not a restyle recipe (it has no 'restyle' entry)")
-    if (d := input_digest(image)) != recipe['input_sha256']:
+    if (d := _input_digest(image)) != recipe['input_sha256']:
         raise GenerationError(f"this input converts to another digit (sha256 {d[:12]}…) than the recipe's ({recipe['input_sha256'][:12]}…)")
     model = get_model(checkpoint)
     if (fp := weights_fingerprint(model)) != recipe['weights']:
@@ -191,11 +189,11 @@ def slerp(a: torch.Tensor, b: torch.Tensor, w: float) -> torch.Tensor:
 # %% ../nbs/17_edit.ipynb #61899292
 MAX_FRAMES = 64
 
-def interpolation_weights(frames: int) -> list[float]: return [i / (frames - 1) for i in range(frames)]
+def _interpolation_weights(frames: int) -> list[float]: return [i / (frames - 1) for i in range(frames)]
 
 def interpolation_labels(prompt_a: str, prompt_b: str, frames: int) -> list[str]:
     "A label per frame: the prompts at the ends, the weight of prompt B in between."
-    return [prompt_a] + [f"{w:.2f}" for w in interpolation_weights(frames)[1:-1]] + [prompt_b]
+    return [prompt_a] + [f"{w:.2f}" for w in _interpolation_weights(frames)[1:-1]] + [prompt_b]
 
 # %% ../nbs/17_edit.ipynb #b632afca
 def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
@@ -209,7 +207,7 @@ def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, 
     for p in (prompt_a, prompt_b): check_prompt_length(p, model.text_encoder.max_words)
     sa = image_seed(seed_a, prompt_a, 0); sb = sa if seed_b is None else image_seed(seed_b, prompt_b, 0)
     na, nb = clip_noise(noise_source([sa, sb])())                     # as `run_sampler` starts
-    ws = interpolation_weights(frames)
+    ws = _interpolation_weights(frames)
     ca, cb = prompt_vectors(model, [prompt_a, prompt_b], [sa, sb])     # as `run_sampler` reads them
     x = torch.stack([slerp(na, nb, w) for w in ws]); cond = torch.stack([(1 - w) * ca + w * cb for w in ws])
     show = None if on_state is None else lambda i, n, x, x0: on_state(i, x.cpu())
@@ -264,7 +262,7 @@ def save_gif(states, path, labels=None, ncols: int = 10, scale: int = 2, ms: int
 # %% ../nbs/17_edit.ipynb #95a40c96
 STYLE_WORDS = {'thick': (0, 1), 'thin': (0, -1), 'slanted right': (1, 1), 'leaning left': (1, -1), 'wide': (2, 1), 'narrow': (2, -1)}   # word: (attribute column, sign)
 
-def mnist_digits(per_digit: int, offset: int = 0, mnist=None):
+def _mnist_digits(per_digit: int, offset: int = 0, mnist=None):
     "The first `per_digit` MNIST test digits of each class (after skipping `offset`), as floats `(N,1,28,28)` in [0, 1] and their labels."
     if mnist is None:
         from textdiff_mnist.data import load_mnist
@@ -273,21 +271,21 @@ def mnist_digits(per_digit: int, offset: int = 0, mnist=None):
     return torch.from_numpy(mnist.test_x[idx]).float()[:, None] / 255, mnist.test_y[idx]
 
 # %% ../nbs/17_edit.ipynb #1067b2ac
-def style_effect(model, evaluator, x, y, strength: float, words=STYLE_WORDS, seed: int = 0, steps: int = DEFAULT_STEPS, **kw) -> dict:
+def _style_effect(model, evaluator, x, y, strength: float, words=STYLE_WORDS, seed: int = 0, steps: int = DEFAULT_STEPS, **kw) -> dict:
     "Per style word: for how many digits the attribute moved the asked way (mean over the images), the source digit kept, the shifts."
     y = np.asarray(y); before, out = measure_attributes(to_uint8(x)), {}
     for w, (k, sign) in words.items():
-        r = restyle_images(model, x, [f"a {w} {d}" for d in y], strength, [seed + i for i in range(len(y))], steps, **kw)
+        r = _restyle_images(model, x, [f"a {w} {d}" for d in y], strength, [seed + i for i in range(len(y))], steps, **kw)
         after, pred = measure_attributes(to_uint8(r)), classify(r, evaluator)[0].numpy()
         shift = np.array([(after[y == d, k] - before[y == d, k]).mean() * sign for d in range(10)])
         out[w] = dict(moved=int((shift > 0).sum()), kept=float((pred == y).mean()), shift=shift.round(3).tolist())
     return out
 
 # %% ../nbs/17_edit.ipynb #e844603b
-def digit_change(model, evaluator, x, y, strength: float, seed: int = 0, steps: int = DEFAULT_STEPS, prompt: str = 'make it a {}', **kw) -> float:
+def _digit_change(model, evaluator, x, y, strength: float, seed: int = 0, steps: int = DEFAULT_STEPS, prompt: str = 'make it a {}', **kw) -> float:
     "Fraction of restyles to another digit `t` (`prompt` with `t`; t cycles through the nine other digits) that the evaluator reads as `t`."
     t = (np.asarray(y) + 1 + np.arange(len(y)) % 9) % 10
-    r = restyle_images(model, x, [prompt.format(d) for d in t], strength, [seed + i for i in range(len(y))], steps, **kw)
+    r = _restyle_images(model, x, [prompt.format(d) for d in t], strength, [seed + i for i in range(len(y))], steps, **kw)
     return float((classify(r, evaluator)[0].numpy() == t).mean())
 
 # %% ../nbs/17_edit.ipynb #3b0158f7
@@ -296,7 +294,7 @@ def rises(p, tol=0.05) -> bool:
     return bool(np.all(np.diff(p) >= -tol) and p[-1] > p[0])
 
 # %% ../nbs/17_edit.ipynb #d7f5ba91
-def interpolation_smoothness(model, evaluator, n_pairs: int = 100, frames: int = 8, two_seeds: bool = False, seed: int = 0,
+def _interpolation_smoothness(model, evaluator, n_pairs: int = 100, frames: int = 8, two_seeds: bool = False, seed: int = 0,
                              steps: int = DEFAULT_STEPS) -> dict:
     "Mean consecutive-frame and random-pair pixel distances, and the fraction of pairs whose B-probability rises."
     rng, styles = np.random.default_rng(seed), ['', 'thick ', 'thin ', 'slanted ', 'wide ', 'narrow ']
@@ -312,7 +310,7 @@ def interpolation_smoothness(model, evaluator, n_pairs: int = 100, frames: int =
     return dict(pairs=n_pairs, frames=frames, consecutive=consec, random_pairs=rand, ratio=consec / rand, rising=float(np.mean(up)))
 
 # %% ../nbs/17_edit.ipynb #d6325478
-def gif_size(model, steps: int = DEFAULT_STEPS) -> dict:
+def _gif_size(model, steps: int = DEFAULT_STEPS) -> dict:
     "Frames and bytes of the GIF of ten digits (one per digit) at `steps` steps."
     with tempfile.TemporaryDirectory() as d:
         st = denoising_states([str(k) for k in range(10)], steps=steps, seed=0, checkpoint=model)
@@ -330,21 +328,21 @@ def edit_rows(model, evaluator, per_digit: int = 5, n_pairs: int | None = None, 
               label: str | None = None, mnist=None, log=None) -> list[dict]:
     "Benchmark rows of kind 'edit' (chapter 15): each style word at 0.5, another digit at 0.8, interpolation (one noise, two seeds), the GIF."
     if label is None: label = machine_label()
-    x, y = mnist_digits(per_digit, mnist=mnist); n_pairs, rows = n_pairs or 2 * per_digit, []
+    x, y = _mnist_digits(per_digit, mnist=mnist); n_pairs, rows = n_pairs or 2 * per_digit, []
     def add(secs, **kw):
         rows.append(empty_row(kind='edit', sampler=DEFAULT_SAMPLER, steps=steps, default=False, machine=label, sec_per_image=secs, **kw))
         if log: log(f"{rows[-1]['setting']}: {edit_summary(rows[-1])} (n={rows[-1]['n']})")
     rs, s, d = dict(guidance=RESTYLE_GUIDANCE, schedule=RESTYLE_SCHEDULE), EDIT_STRENGTHS['style'], EDIT_STRENGTHS['digit']
-    st, dt = _timed(style_effect, model, evaluator, x, y, s, seed=seed, steps=steps)
+    st, dt = _timed(_style_effect, model, evaluator, x, y, s, seed=seed, steps=steps)
     for w, r in st.items():
         add(dt / (len(y) * len(st)), **rs, edit='style', setting=f"restyle 'a {w} D' at {s}", strength=s, n=len(y), moved=r['moved'], kept=r['kept'])
-    dc, dt = _timed(digit_change, model, evaluator, x, y, d, seed=seed, steps=steps)
+    dc, dt = _timed(_digit_change, model, evaluator, x, y, d, seed=seed, steps=steps)
     add(dt / len(y), **rs, edit='digit', setting=f"restyle 'make it a D' (another digit) at {d}", strength=d, n=len(y), read_as_new=dc)
     ip = dict(guidance=float(DEFAULT_GUIDANCE), schedule=DEFAULT_SCHEDULE)
     for mode in ('one noise', 'two seeds'):
-        sm, dt = _timed(interpolation_smoothness, model, evaluator, n_pairs, two_seeds=mode == 'two seeds', seed=seed, steps=steps)
+        sm, dt = _timed(_interpolation_smoothness, model, evaluator, n_pairs, two_seeds=mode == 'two seeds', seed=seed, steps=steps)
         add(dt / (n_pairs * sm['frames']), **ip, edit='interpolate', setting=f"interpolate, {mode}", n=n_pairs, frames=sm['frames'],
             distance_ratio=sm['ratio'], rising=sm['rising'])
-    g, dt = _timed(gif_size, model, steps)
+    g, dt = _timed(_gif_size, model, steps)
     add(dt / 10, **ip, edit='gif', setting='GIF of the denoising, ten digits', n=10, frames=g['frames'], bytes=g['bytes'])
     return rows

@@ -19,8 +19,7 @@ from .checkpoint import fast_weights
 from .generation import generate, get_model, model_for, MAX_IMAGES, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
 
 # %% auto #0
-__all__ = ['distractor_check', 'word_means', 'canonical_lexicon', 'style_check', 'quality_check', 'reading', 'check_model',
-           'save_check', 'main']
+__all__ = ['reading', 'check_model', 'main']
 
 # %% ../nbs/14a_modelcheck.ipynb #5b0963de
 def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = DEFAULT_STEPS, sampler: str = DEFAULT_SAMPLER) -> torch.Tensor:
@@ -32,7 +31,7 @@ def _images(model, prompts, n: int = 1, seed: int = 0, steps: int = DEFAULT_STEP
     return torch.cat(out)
 
 # %% ../nbs/14a_modelcheck.ipynb #95360417
-def distractor_check(model, heldout: bool = True, k: int = 5, seed: int = 0, steps: int = DEFAULT_STEPS, evaluator=None, sampler: str = DEFAULT_SAMPLER):
+def _distractor_check(model, heldout: bool = True, k: int = 5, seed: int = 0, steps: int = DEFAULT_STEPS, evaluator=None, sampler: str = DEFAULT_SAMPLER):
     "Accuracy of `k` images per distractor prompt (held-out frames by default): the evaluator reading the digit the parser names (`sampler`: e.g. 'fast' with a student)."
     prompts, digits = distractor_prompts(heldout)
     imgs = _images(model, prompts, k, seed, steps, sampler); dig = np.repeat(digits, k)
@@ -48,23 +47,23 @@ def _real_std() -> np.ndarray:
     m = load_mnist(); a = load_attributes(m)['train']
     return np.stack([a[m.train_y == d].std(0) for d in range(10)])
 
-def word_means(model, words, k: int = 6, seed: int = 0, steps: int = DEFAULT_STEPS, rewrite=None) -> np.ndarray:
+def _word_means(model, words, k: int = 6, seed: int = 0, steps: int = DEFAULT_STEPS, rewrite=None) -> np.ndarray:
     "Mean measured attributes `(len(words), 10, 3)` of `k` images of 'a <word> <digit>' per word and digit (prompts passed through `rewrite`)."
     prompts = [f"{'an' if w[0] in 'aeiou' else 'a'} {w} {DIGIT_WORDS[d]}" for w in words for d in range(10)]
     if rewrite is not None: prompts = [rewrite(p) for p in prompts]
     return measure_attributes(to_uint8(_images(model, prompts, k, seed, steps))).reshape(len(words), 10, k, 3).mean(2)
 
 # %% ../nbs/14a_modelcheck.ipynb #98b84cd2
-def canonical_lexicon() -> dict:
+def _canonical_lexicon() -> dict:
     "Just the canonical low and high word of each attribute ('thin'/'thick', ...), as a lexicon."
     return {a: {0: SYNONYMS[a][0][:1], 2: SYNONYMS[a][2][:1]} for a in ATTRIBUTES}
 
-def style_check(model, lexicon=None, k: int = 6, seed: int = 0, steps: int = DEFAULT_STEPS, rewrite=None) -> dict:
+def _style_check(model, lexicon=None, k: int = 6, seed: int = 0, steps: int = DEFAULT_STEPS, rewrite=None) -> dict:
     "Per attribute: pooled high-over-low wins (of 10 digits), each word's wins against the opposite level, effect in real standard deviations."
     lexicon, std, out = lexicon or SYNONYMS, _real_std(), {}
     for j, a in enumerate(ATTRIBUTES):
         lo, hi = list(lexicon[a][0]), list(lexicon[a][2])
-        M = word_means(model, lo + hi, k, seed, steps, rewrite)[:, :, j]          # (words, 10 digits)
+        M = _word_means(model, lo + hi, k, seed, steps, rewrite)[:, :, j]          # (words, 10 digits)
         mlo, mhi = M[:len(lo)].mean(0), M[len(lo):].mean(0)
         words = {w: int((M[i] < mhi).sum()) for i, w in enumerate(lo)} | {w: int((M[len(lo) + i] > mlo).sum()) for i, w in enumerate(hi)}
         out[a] = dict(wins=int((mhi > mlo).sum()), effect=float(((mhi - mlo) / std[:, j]).mean()), words=words,
@@ -72,7 +71,7 @@ def style_check(model, lexicon=None, k: int = 6, seed: int = 0, steps: int = DEF
     return out
 
 # %% ../nbs/14a_modelcheck.ipynb #49a0cd9a
-def quality_check(model, seeds=(0, 1), n_per_digit: int = 200, n_heldout: int = 100, n_attr: int = 10, steps: int = DEFAULT_STEPS, evaluator=None):
+def _quality_check(model, seeds=(0, 1), n_per_digit: int = 200, n_heldout: int = 100, n_attr: int = 10, steps: int = DEFAULT_STEPS, evaluator=None):
     "Chapter 14's default-setting row for each seed (accuracy, Fréchet ratio, held-out accuracy, attributes), their means, and the images."
     from textdiff_mnist.bench import Setting, measure_setting
     ev = evaluator if evaluator is not None else load_evaluator()
@@ -97,16 +96,16 @@ def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=
     from textdiff_mnist.core import machine_info
     from textdiff_mnist.checkpoint import weights_fingerprint
     model, t0 = get_model(checkpoint, 'cpu'), time.time()
-    q, qi = quality_check(model, seeds, n_per_digit, steps=steps)
-    d, di = distractor_check(model, True, k_distractor, steps=steps)
-    dt, _ = distractor_check(model, False, 1, steps=steps)
-    with reading(model, 'canonical'): de, _ = distractor_check(model, True, k_distractor, steps=steps)   # the encoder alone
+    q, qi = _quality_check(model, seeds, n_per_digit, steps=steps)
+    d, di = _distractor_check(model, True, k_distractor, steps=steps)
+    dt, _ = _distractor_check(model, False, 1, steps=steps)
+    with reading(model, 'canonical'): de, _ = _distractor_check(model, True, k_distractor, steps=steps)   # the encoder alone
     student = None if fast is None else model_for('fast', fast)
-    df = None if fast is None else distractor_check(student, True, k_distractor, sampler='fast')[0]
+    df = None if fast is None else _distractor_check(student, True, k_distractor, sampler='fast')[0]
     style = {}                    # 'lexicon': the words as typed (what the encoder learnt); the others as generate reads them
-    for name, lex, mode in (('lexicon', SYNONYMS, 'typed'), ('canonical', canonical_lexicon(), model.prompt_mode),
+    for name, lex, mode in (('lexicon', SYNONYMS, 'typed'), ('canonical', _canonical_lexicon(), model.prompt_mode),
                             ('heldout_synonyms', HELDOUT_SYNONYMS, model.prompt_mode), ('lexicon_via_parser', SYNONYMS, model.prompt_mode)):
-        with reading(model, mode): style[name] = style_check(model, lex, k_style, steps=steps)
+        with reading(model, mode): style[name] = _style_check(model, lex, k_style, steps=steps)
     specks = torch.cat([qi, di])
     return dict(fingerprint=weights_fingerprint(model), prompt_mode=model.prompt_mode, style_prior=True,   # generate always completes unsaid styles
                 fast_fingerprint=None if fast is None else weights_fingerprint(student), quality=q, distractors_heldout=d,
@@ -115,7 +114,7 @@ def check_model(checkpoint=None, k_distractor: int = 5, k_style: int = 6, seeds=
                 machine=machine_info('cpu'), minutes=round((time.time() - t0) / 60, 1), date=time.strftime('%Y-%m-%d %H:%M'))
 
 # %% ../nbs/14a_modelcheck.ipynb #e5fa9774
-def save_check(record: dict, label: str, path) -> Path:
+def _save_check(record: dict, label: str, path) -> Path:
     "Add `record` under `label` to the json file at `path` (other labels kept), written atomically."
     from textdiff_mnist.core import atomic_write
     path = Path(path); allc = json.loads(path.read_text()) if path.exists() else {}
@@ -133,6 +132,6 @@ def main(argv=None):
     a = ap.parse_args(argv)
     if a.threads: torch.set_num_threads(a.threads)
     fast = None if a.fast is None else fast_weights() if a.fast == 'bundled' else a.fast
-    print(save_check(check_model(a.checkpoint, fast=fast), a.label, a.out))
+    print(_save_check(check_model(a.checkpoint, fast=fast), a.label, a.out))
 
 if __name__ == '__main__' and 'get_ipython' not in globals(): main()

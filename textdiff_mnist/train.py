@@ -30,9 +30,8 @@ from .checkpoint import (CKPT_FORMAT, CheckpointError, save_checkpoint, read_che
                                        load_model, export_weights, weights_fingerprint)
 
 # %% auto #0
-__all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'lr_at', 'TrainingData', 'erase_specks', 'make_captions', 'make_batch',
-           'Tokenizer', 'step_batch', 'EpochBatches', 'epoch_loader', 'init_path', 'Denoiser', 'TrainState',
-           'save_epoch_figures', 'start_state', 'init_distributed', 'train', 'Recipe', 'recipe_card', 'train_recipe']
+__all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'TrainingData', 'erase_specks', 'make_captions', 'Tokenizer', 'Denoiser',
+           'TrainState', 'train', 'Recipe', 'train_recipe']
 
 # %% ../nbs/11_train.ipynb #5e88db35
 @dataclass
@@ -60,7 +59,7 @@ class TrainConfig:
     sample_steps: int = 10           # sampler steps of those grids
 
 # %% ../nbs/11_train.ipynb #7b3b1787
-def lr_at(cfg: TrainConfig, step: int, total: int) -> float:
+def _lr_at(cfg: TrainConfig, step: int, total: int) -> float:
     "Learning rate at `step`: linear warm-up, then cosine decay to `final_lr_frac * lr` at `total`."
     if step < cfg.warmup_steps: return cfg.lr * (step + 1) / cfg.warmup_steps
     p = min(1.0, (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
@@ -108,7 +107,7 @@ def make_captions(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: i
             for i, c in enumerate(caps)]
 
 # %% ../nbs/11_train.ipynb #9e6d5336
-def make_batch(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: int, T: int):
+def _make_batch(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: int, T: int):
     "Step `step`'s inputs for the images `idx`: clean images in model space, timesteps, noise and captions."
     g = generator_for(_step_seed(cfg.seed, step))
     x0 = to_model_space(torch.from_numpy(data.images[idx]).float()[:, None] / 255.)
@@ -125,16 +124,16 @@ class Tokenizer:
     def __call__(self, texts) -> torch.Tensor: return TextEncoder.ids(self, list(texts))
 
 # %% ../nbs/11_train.ipynb #67dd001c
-def step_batch(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: int, T: int, tokenizer: Tokenizer,
+def _step_batch(data: TrainingData, idx: np.ndarray, cfg: TrainConfig, step: int, T: int, tokenizer: Tokenizer,
                rank: int = 0, world: int = 1):
     "Rank `rank`'s share (of `world`) of step `step`'s batch on the images `idx`: x0, timesteps, noise and token ids."
-    x0, t, noise, caps = make_batch(data, idx, cfg, step, T)
+    x0, t, noise, caps = _make_batch(data, idx, cfg, step, T)
     k = len(idx) // world; part = slice(rank * k, (rank + 1) * k)
     return x0[part], t[part], noise[part], tokenizer(caps[part])
 
 # %% ../nbs/11_train.ipynb #48375a30
-class EpochBatches(Dataset):
-    "Epoch `epoch`'s batches (this rank's shares): item b is step epoch * spe + b, made by `step_batch`."
+class _EpochBatches(Dataset):
+    "Epoch `epoch`'s batches (this rank's shares): item b is step epoch * spe + b, made by `_step_batch`."
     def __init__(self, data: TrainingData, cfg: TrainConfig, epoch: int, spe: int, n: int, T: int, tokenizer: Tokenizer,
                  rank: int = 0, world: int = 1):
         self.data, self.cfg, self.epoch, self.spe, self.T, self.tok, self.rank, self.world = data, cfg, epoch, spe, T, tokenizer, rank, world
@@ -142,10 +141,10 @@ class EpochBatches(Dataset):
     def __len__(self): return self.spe
     def __getitem__(self, b: int):
         B = self.cfg.batch_size
-        return step_batch(self.data, self.perm[b * B:(b + 1) * B], self.cfg, self.epoch * self.spe + b, self.T, self.tok,
+        return _step_batch(self.data, self.perm[b * B:(b + 1) * B], self.cfg, self.epoch * self.spe + b, self.T, self.tok,
                           self.rank, self.world)
 
-def epoch_loader(batches: EpochBatches, first: int = 0, workers: int = 0, pin: bool = False) -> DataLoader:
+def _epoch_loader(batches: _EpochBatches, first: int = 0, workers: int = 0, pin: bool = False) -> DataLoader:
     "Batches `first`, `first`+1, ... of an epoch in order, made by `workers` background processes (0: in this one)."
     return DataLoader(batches, batch_size=None, sampler=range(first, len(batches)), num_workers=workers, pin_memory=pin)
 
@@ -162,7 +161,7 @@ def _batch_metrics(sched, x0, noise, t, v_pred):
 # %% ../nbs/11_train.ipynb #5dcea726
 V1_WEIGHTS = Path(__file__).resolve().parents[1]/'weights'/'textdiff_mnist_v1.pt' if '__file__' in globals() else Path('../weights/textdiff_mnist_v1.pt')
 
-def init_path(init: str) -> Path:
+def _init_path(init: str) -> Path:
     "The weights file a run starts from: 'v1' (kept in the repository's `weights/`, not in the package) or a path."
     p = V1_WEIGHTS if init == 'v1' else Path(init)
     if not p.exists(): raise CheckpointError(f"the starting weights {p} do not exist" + (" (they live in a clone of the repository)" if init == 'v1' else ''))
@@ -199,7 +198,7 @@ class TrainState:
         "Step 0: weights initialised from `config.seed` or loaded from `config.init` (on the CPU, then moved to `device`), EMA = weights, a new AdamW."
         torch.manual_seed(config.seed)
         model = DiffusionModel.from_config(model_config)
-        if config.init: model.load_state_dict(load_model(init_path(config.init)).state_dict())
+        if config.init: model.load_state_dict(load_model(_init_path(config.init)).state_dict())
         model = model.to(device)
         ema = copy.deepcopy(model).eval().requires_grad_(False)
         opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -220,7 +219,7 @@ def train_step(self: TrainState, batch, total: int, data_seconds: float = 0.) ->
     x0, t, noise, ids = (b.to(self.device, non_blocking=True) for b in batch)
     with amp_context(self.device, self.amp): v_pred = self.net(q_sample(sched, x0, t, noise), t, ids).float()
     loss = F.mse_loss(v_pred, v_target(sched, x0, noise, t))
-    for pg in self.opt.param_groups: pg['lr'] = lr_at(cfg, self.step, total)
+    for pg in self.opt.param_groups: pg['lr'] = _lr_at(cfg, self.step, total)
     self.opt.zero_grad(set_to_none=True); loss.backward()          # under DDP: gradients averaged over ranks here
     torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip); self.opt.step()
     d = min(cfg.ema_decay, (1 + self.step) / (10 + self.step))
@@ -271,13 +270,13 @@ def from_checkpoint(cls: TrainState, ck: dict, config: TrainConfig | None = None
     return st
 
 # %% ../nbs/11_train.ipynb #17e53efe
-def save_epoch_figures(state: TrainState, out_dir: Path, epoch: int):
+def _save_epoch_figures(state: TrainState, out_dir: Path, epoch: int):
     "Write the EMA model's style grid to `out_dir/samples/epoch_NNN.png` and the curves so far to `out_dir/curves.png`."
     save_image(style_grid(state.ema, steps=state.config.sample_steps), out_dir/'samples'/f'epoch_{epoch:03d}.png')
     plot_history(state.history, out_dir/'curves.png')
 
 # %% ../nbs/11_train.ipynb #dd866591
-def start_state(ckpt_path: Path, model_config, config: TrainConfig | None, resume: bool, device='cpu', amp: bool = True) -> TrainState:
+def _start_state(ckpt_path: Path, model_config, config: TrainConfig | None, resume: bool, device='cpu', amp: bool = True) -> TrainState:
     "The state to train from: the checkpoint at `ckpt_path` if resuming and it exists, else a fresh one (`model_config`: a size name too)."
     if resume and ckpt_path.exists(): return TrainState.from_checkpoint(read_checkpoint(ckpt_path), config, ckpt_path, device, amp)
     if isinstance(model_config, str): model_config = sized_config(model_config)
@@ -285,7 +284,7 @@ def start_state(ckpt_path: Path, model_config, config: TrainConfig | None, resum
     return TrainState.fresh(mcfg, config or TrainConfig(), device, amp)
 
 # %% ../nbs/11_train.ipynb #38100b0e
-def init_distributed(device='auto') -> tuple[torch.device, int, int]:
+def _init_distributed(device='auto') -> tuple[torch.device, int, int]:
     "This process's device, rank and world size; under torchrun it joins the process group (NCCL on CUDA, else gloo)."
     world, rank, local = (int(os.environ.get(k, d)) for k, d in (('WORLD_SIZE', 1), ('RANK', 0), ('LOCAL_RANK', 0)))
     dev = resolve_device(device)
@@ -304,10 +303,10 @@ def _after_step(state: TrainState, epoch: int, spe: int, total: int, stop_at: in
     "Close the epoch (history row, checkpoint, figures) or write the periodic checkpoint; only rank 0 (`main`) writes."
     cfg, ckpt_path = state.config, out_dir/'last.pt'
     if state.step % spe == 0:
-        row = state.end_epoch(epoch + 1, lr_at(cfg, state.step - 1, total))
+        row = state.end_epoch(epoch + 1, _lr_at(cfg, state.step - 1, total))
         if main:
             log(_epoch_line(row, cfg.epochs)); save_checkpoint(ckpt_path, state.to_checkpoint())
-            if cfg.sample_every and (epoch + 1) % cfg.sample_every == 0: save_epoch_figures(state, out_dir, epoch + 1)
+            if cfg.sample_every and (epoch + 1) % cfg.sample_every == 0: _save_epoch_figures(state, out_dir, epoch + 1)
         state.model.train()
     elif main and (state.step % cfg.ckpt_every == 0 or state.step == stop_at): save_checkpoint(ckpt_path, state.to_checkpoint())
 
@@ -316,10 +315,10 @@ def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | 
           config: TrainConfig | None = None, resume: bool = True, progress: bool = True, log=print, device='auto',
           amp: bool = True, workers: int | None = None, on_step=None) -> dict:
     "Train (or resume) a model into `out_dir` on `device` (one rank of a DDP run under torchrun); returns the final checkpoint."
-    dev, rank, world = init_distributed(device); main = rank == 0
+    dev, rank, world = _init_distributed(device); main = rank == 0
     out_dir = Path(out_dir); ckpt_path = out_dir/'last.pt'
     if main: out_dir.mkdir(parents=True, exist_ok=True); [f.unlink() for f in out_dir.glob('.last.pt.*.tmp')]   # killed mid-write
-    state = start_state(ckpt_path, model_config, config, resume, dev, amp); cfg = state.config
+    state = _start_state(ckpt_path, model_config, config, resume, dev, amp); cfg = state.config
     if cfg.batch_size % world: raise ValueError(f"batch size {cfg.batch_size} does not split evenly over {world} processes")
     data = data if data is not None else TrainingData.mnist()
     if cfg.clean_specks: data = TrainingData(erase_specks(data.images), data.labels, data.levels)
@@ -332,7 +331,7 @@ def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | 
     state.model.train()
     while state.step < stop_at:
         epoch, first = divmod(state.step, spe)
-        batches = epoch_loader(EpochBatches(data, cfg, epoch, spe, N, state.sched.T, tok, rank, world), first, workers, dev.type == 'cuda')
+        batches = _epoch_loader(_EpochBatches(data, cfg, epoch, spe, N, state.sched.T, tok, rank, world), first, workers, dev.type == 'cuda')
         bar = progress_bar(batches, total=spe - first, leave=False) if progress and main else batches
         tick = time.perf_counter()
         for batch in bar:
@@ -363,7 +362,7 @@ RECIPES = {'v2': Recipe('default', TrainConfig(epochs=5, lr=5e-4, warmup_steps=2
                         base='v2')}
 
 # %% ../nbs/11_train.ipynb #43e5a300
-def recipe_card(name: str, ck: dict, command: str, device, init: str | None = None) -> dict:
+def _recipe_card(name: str, ck: dict, command: str, device, init: str | None = None) -> dict:
     "The model card of a finished recipe run: version, command, configs, epoch times, machine, starting weights (`init`: their file)."
     r, h = RECIPES[name], ck['history']
     card = dict(name=f'textdiff-mnist {name}', version=name, recipe=name, command=command, note=r.note,
@@ -371,7 +370,7 @@ def recipe_card(name: str, ck: dict, command: str, device, init: str | None = No
                 epoch_minutes=[round(e['seconds'] / 60, 2) for e in h], train_minutes=round(sum(e['seconds'] for e in h) / 60, 1),
                 machine=machine_label(machine_info(device), card=True), date=time.strftime('%Y-%m-%d'))
     init = init or r.config.init
-    if init: card['init'] = dict(weights=str(r.config.init), fingerprint=weights_fingerprint(load_model(init_path(init))))
+    if init: card['init'] = dict(weights=str(r.config.init), fingerprint=weights_fingerprint(load_model(_init_path(init))))
     if r.base:                       # the whole recipe's time: the base run's epochs, then this run's
         base = json.loads(read_checkpoint(init)['card'])
         card['recipe_minutes'] = round(base.get('recipe_minutes', base['train_minutes']) + card['train_minutes'], 1)
@@ -392,6 +391,6 @@ def train_recipe(name: str, out_dir, device='auto', progress: bool = True, log=p
     if int(os.environ.get('RANK', 0)): return None
     world = int(os.environ.get('WORLD_SIZE', 1))
     cmd = (f"torchrun --nproc-per-node {world} $(which textdiff-mnist) " if world > 1 else "textdiff-mnist ") + f"train --recipe {name} --out {out_dir}"
-    card = recipe_card(name, ck, cmd, resolve_device(device), init)
+    card = _recipe_card(name, ck, cmd, resolve_device(device), init)
     export_weights(out_dir/'last.pt', out_dir/'textdiff_mnist.pt', card=card)
     return out_dir/'textdiff_mnist.pt'

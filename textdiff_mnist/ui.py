@@ -25,12 +25,11 @@ from .generation import check_device, ignored_note, IgnoredWordsWarning
 from .unet import available_devices
 
 # %% auto #0
-__all__ = ['EXAMPLE_PROMPTS', 'MAX_UI_IMAGES', 'MAX_UI_STEPS', 'MAX_UI_GUIDANCE', 'MNIST_SOURCE', 'UPLOAD_SOURCE', 'png_bytes',
-           'strip_steps', 'denoising_strip', 'GeneratorUI', 'EditUI']
+__all__ = ['EXAMPLE_PROMPTS', 'MNIST_SOURCE', 'UPLOAD_SOURCE', 'png_bytes', 'GeneratorUI', 'EditUI']
 
 # %% ../nbs/20_ui.ipynb #4eb61852
 EXAMPLE_PROMPTS = ('seven', '3', 'a thick slanted 4', 'the number 2, drawn thin', 'a wide zero')
-MAX_UI_IMAGES, MAX_UI_STEPS, MAX_UI_GUIDANCE = 64, min(200, MAX_STEPS), 10.0
+_MAX_UI_IMAGES, _MAX_UI_STEPS, _MAX_UI_GUIDANCE = 64, min(200, MAX_STEPS), 10.0
 
 def png_bytes(img) -> bytes:
     "PNG encoding of a PIL image, for `ipywidgets.Image`."
@@ -39,13 +38,13 @@ def png_bytes(img) -> bytes:
 def _esc(s) -> str: return html.escape(str(s), quote=False)
 
 # %% ../nbs/20_ui.ipynb #36189c5a
-def strip_steps(steps: int, k: int = 8) -> list[int]:
+def _strip_steps(steps: int, k: int = 8) -> list[int]:
     "Indices (0-based) of at most `k` evenly spaced sampler steps, always including the first and the last."
     return sorted(set(np.linspace(0, steps - 1, min(k, steps)).round().astype(int).tolist()))
 
-def denoising_strip(x0s, k: int = 8, scale: int = 2):
+def _denoising_strip(x0s, k: int = 8, scale: int = 2):
     "PIL strip of the per-step clean-image estimates `x0s` (one per step, as `run_sampler`'s callback sees them) of one image."
-    idx = strip_steps(len(x0s), k)
+    idx = _strip_steps(len(x0s), k)
     return image_grid(torch.cat([x0s[i][:1] for i in idx]), [f"step {i + 1}" for i in idx], ncols=len(idx), scale=scale)
 
 # %% ../nbs/20_ui.ipynb #c43e8a14
@@ -56,10 +55,10 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
     return dict(
         prompt=W.Text(value=prompt, description='Description', placeholder='e.g. a thick slanted 4', style=st, layout=wide()),
         examples=[W.Button(description=p, tooltip=f'generate "{p}"', layout=W.Layout(width='auto')) for p in examples],
-        n=W.IntSlider(value=n, min=1, max=MAX_UI_IMAGES, description='Images', style=st),
+        n=W.IntSlider(value=n, min=1, max=_MAX_UI_IMAGES, description='Images', style=st),
         sampler=W.Dropdown(options=list(SAMPLERS), value=sampler, description='Sampler', style=st),
-        steps=W.IntSlider(value=steps, min=1, max=MAX_UI_STEPS, description='Steps', style=st),
-        guidance=W.FloatSlider(value=guidance, min=0, max=MAX_UI_GUIDANCE, step=0.1, description='Guidance', style=st),
+        steps=W.IntSlider(value=steps, min=1, max=_MAX_UI_STEPS, description='Steps', style=st),
+        guidance=W.FloatSlider(value=guidance, min=0, max=_MAX_UI_GUIDANCE, step=0.1, description='Guidance', style=st),
         schedule=W.Dropdown(options=list(GUIDANCE_SCHEDULES), value=guidance_schedule, description='Schedule', style=st),
         seed=W.IntText(value=seed, description='Seed', style=st, layout=W.Layout(width='220px')),
         random_seed=W.Checkbox(value=False, description='random seed', indent=False, layout=W.Layout(width='auto')),
@@ -139,7 +138,7 @@ def _strip(self: GeneratorUI, model, req):
     r, x0s = req['request'], []
     run_sampler(model, r.prompts[:1], [image_seed(r.seed, r.prompts[0], 0)], r.sampler, r.steps, r.guidance, r.guidance_schedule,
                 callback=lambda i, n, x, x0: x0s.append(from_model_space(x0).cpu()) if i else None)
-    return png_bytes(denoising_strip(x0s, scale=self.scale))
+    return png_bytes(_denoising_strip(x0s, scale=self.scale))
 
 # %% ../nbs/20_ui.ipynb #08d04c80
 def _settings_label(model, req) -> str:
