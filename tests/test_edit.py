@@ -82,8 +82,8 @@ def test_ui_bad_and_good(tiny_weights):
     assert ui.images.shape == (8, 1, 28, 28) and '⚠' not in ui.status.value
 
 def test_edit_rows_for_the_benchmark(tmp_path, tiny_model):
-    """Chapter 18's measurements as benchmark rows (chapter 14) survive saving and are shown in the table. The rows' kinds,
-    settings, frames, well-formedness (`row_problems`) and log lines are chapter 18's checks (`edit_rows` of its tiny model,
+    """Chapter 17's measurements as benchmark rows (chapter 14) survive saving and are shown in the table. The rows' kinds,
+    settings, frames, well-formedness (`row_problems`) and log lines are chapter 17's checks (`edit_rows` of its tiny model,
     2 steps); the bundled model's rows, through `textdiff-mnist bench --quick --edit 1`, are tests/test_bench.py's. So here the
     session's untrained tiny model at 2 steps is enough: what is tested is the bookkeeping, not the pictures."""
     from textdiff_mnist.edit import edit_rows
