@@ -1,7 +1,9 @@
 "End-to-end: training from the command line survives kill -9 and resumes to exactly the uninterrupted result."
 import os, signal, subprocess, time
 import torch
+import pytest
 from textdiff_mnist.checkpoint import read_checkpoint
+pytest.register_assert_rewrite('_fixtures')     # imported here before pytest_plugins loads it: keep its asserts informative
 from _fixtures import CLI, TINY_TRAIN_STEPS, start_train
 
 pytest_plugins = ['_fixtures']     # tiny_cli_run: the uninterrupted tiny run, trained once per session
