@@ -66,7 +66,7 @@ results: $(STAMP)
 	$(BIN)/python -m textdiff_mnist.modelcheck --label v3 --fast bundled --out results/model_check.json
 	$(BIN)/python experiments/style_prior.py --guidance 1.7 1.8 1.9 --readings prior --schedule interval --out results/style_prior_v3.json
 	$(BIN)/python -m textdiff_mnist.modelcheck --checkpoint weights/textdiff_mnist_v1.pt --label v1 --out results/model_check.json
-	$(BIN)/python -c "from textdiff_mnist.generation import get_model; from textdiff_mnist.samplers import style_grid; \
+	$(BIN)/python -c "from textdiff_mnist.generation import get_model, style_grid; \
 	  from textdiff_mnist.core import save_image; save_image(style_grid(get_model(), scale=3), 'results/samples.png')"
 	$(BIN)/python tools/screenshot_ui.py results/ui.png
 	$(BIN)/python tools/serve_harness.py --screenshot results/serve.png
