@@ -26,6 +26,17 @@ def test_cli_generate_validates_and_loads_once(tmp_path, monkeypatch, extra):
     assert calls == {'validate_request': 1, 'model_for': 1}
     assert (tmp_path/'g.png').exists() and G.read_recipe(tmp_path/'g.png')['n'] == 2
 
+def test_cli_restyle_and_interpolate_validate_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from PIL import Image, ImageDraw
+    im = Image.new('L', (64, 64), 255); ImageDraw.Draw(im).line((32, 8, 32, 56), fill=0, width=6); im.save('one.png')
+    for argv in (['restyle', 'one.png', 'a thick 1', '--n', '2', '--steps', '2', '--out', 'r.png'],
+                 ['interpolate', '1', '7', '--frames', '3', '--steps', '2', '--seed-b', '4', '--out', 'i.png']):
+        patches, calls = counting('validate_request')
+        with patches[0]: main(argv)
+        assert calls == {'validate_request': 1}, argv
+    assert G.read_recipe('r.png')['restyle']['n'] == 2 and G.read_recipe('i.png')['interpolate']['seed_b'] == 4
+
 def test_server_validates_once():
     pytest.importorskip('fastapi')
     from fastapi.testclient import TestClient

@@ -276,15 +276,14 @@ def _check_out(path, gif: bool = False, flag: str = '--out'):
 
 # %% ../nbs/13_cli.ipynb #6bc4dab6
 def _cmd_restyle(a):
-    from textdiff_mnist.generation import save_samples, get_model
+    from textdiff_mnist.generation import Request, save_samples, get_model
     from textdiff_mnist.edit import restyle, restyle_recipe
     _check_out(a.out)
-    kw = dict(strength=a.strength, seed=a.seed, n=a.n, steps=a.steps, guidance=a.guidance, sampler=a.sampler,
-              guidance_schedule=a.guidance_schedule)
+    req = Request(a.prompt, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
     model = get_model(a.checkpoint, a.device)
-    recipe = restyle_recipe(a.input, a.prompt, checkpoint=model, **kw)      # reads and checks the input and the settings
+    recipe = restyle_recipe(a.input, req, a.strength, checkpoint=model)      # reads and checks the input
     _say_ignored(a.prompt)
-    imgs = restyle(a.input, a.prompt, checkpoint=model, amp=not a.no_amp, **kw)
+    imgs = restyle(a.input, req, a.strength, checkpoint=model, amp=not a.no_amp)
     save_samples(imgs, [a.prompt] * len(imgs), a.out, recipe=recipe)
     print(f"wrote {len(imgs)} restyled images to {a.out}")
 
@@ -302,15 +301,15 @@ def _add_restyle(sub):
 
 # %% ../nbs/13_cli.ipynb #4a554c66
 def _cmd_interpolate(a):
-    from textdiff_mnist.generation import save_samples, get_model
+    from textdiff_mnist.generation import Request, save_samples, get_model
     from textdiff_mnist.edit import interpolate, interpolate_recipe, save_gif
     _check_out(a.out, gif=True)
-    kw = dict(frames=a.frames, seed_a=a.seed, seed_b=a.seed_b, steps=a.steps, guidance=a.guidance, sampler=a.sampler,
-              guidance_schedule=a.guidance_schedule)
+    req = Request([a.prompt_a, a.prompt_b], 1, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
+    kw = dict(frames=a.frames, seed_b=a.seed_b)
     model = get_model(a.checkpoint, a.device)
-    recipe = interpolate_recipe(a.prompt_a, a.prompt_b, checkpoint=model, **kw)
+    recipe = interpolate_recipe(req, checkpoint=model, **kw)
     _say_ignored([a.prompt_a, a.prompt_b])
-    imgs = interpolate(a.prompt_a, a.prompt_b, checkpoint=model, amp=not a.no_amp, **kw)
+    imgs = interpolate(req, checkpoint=model, amp=not a.no_amp, **kw)
     if Path(a.out).suffix.lower() == '.gif': save_gif([f[None] for f in imgs], a.out, scale=4, ms=250, recipe=recipe)
     else: save_samples(imgs, recipe['prompts'], a.out, recipe=recipe)
     print(f"wrote {len(imgs)} frames to {a.out}")

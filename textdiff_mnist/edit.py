@@ -20,7 +20,7 @@ from .checkpoint import weights_fingerprint
 from .attributes import measure_attributes
 from .evaluator import classify
 from .report import empty_row, edit_summary
-from .generation import (GenerationError, Request, validate_request, check_prompt_length, get_model, image_seeds,
+from .generation import (GenerationError, Request, check_prompt_length, get_model,
                                        image_seed, check_int, prompt_vectors, run_sampler, DEFAULT_SAMPLER, DEFAULT_STEPS,
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
 
@@ -140,17 +140,22 @@ def _restyle_images(model, images, prompts, strength: float, seeds, steps: int =
                        style_prior=False, amp=amp)   # styles left unsaid stay the source's
 
 # %% ../nbs/17_edit.ipynb #633f3c6b
+def _one_prompt(prompt, n, steps, guidance, sampler, seed, guidance_schedule) -> Request:
+    "`prompt` and the settings as a validated `Request` of one prompt, or the `Request` given if it holds one."
+    if not isinstance(prompt, (str, Request)) or isinstance(prompt, Request) and len(prompt.prompts) != 1:
+        raise GenerationError(f"restyle takes one prompt (a string), got {type(prompt).__name__}")
+    return prompt if isinstance(prompt, Request) else Request(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
+
 def restyle(image, prompt: str, strength: float = 0.5, seed: int = 0, n: int = 1, steps: int = DEFAULT_STEPS,
             guidance: float = RESTYLE_GUIDANCE, sampler: str = DEFAULT_SAMPLER, guidance_schedule: str = RESTYLE_SCHEDULE,
             checkpoint=None, amp: bool = True, device=None) -> torch.Tensor:
-    "`n` versions `(n,1,28,28)` in [0,1] of a picture of a digit, redrawn to match `prompt`, e.g. `restyle('my3.png', 'a thick 3')`."
-    if not isinstance(prompt, str): raise GenerationError(f"restyle takes one prompt (a string), got {type(prompt).__name__}")
-    validate_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
-    strength, x = _check_strength(strength), to_mnist(image)
+    "`n` versions `(n,1,28,28)` in [0,1] of a picture of a digit, redrawn to match `prompt` (or a `Request`), e.g. `restyle('my3.png', 'a thick 3')`."
+    req = _one_prompt(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
+    strength, x, prompt = _check_strength(strength), to_mnist(image), req.prompts[0]
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     check_prompt_length(prompt, model.text_encoder.max_words)
-    return _restyle_images(model, x.expand(n, -1, -1, -1), [prompt] * n, strength, image_seeds(prompt, n, seed),
-                          steps, float(guidance), sampler, guidance_schedule, amp)
+    return _restyle_images(model, x.expand(req.n, -1, -1, -1), [prompt] * req.n, strength, req.seeds,
+                           req.steps, req.guidance, req.sampler, req.guidance_schedule, amp)
 
 # %% ../nbs/17_edit.ipynb #8f50d81b
 def _input_digest(image) -> str:
@@ -160,11 +165,11 @@ def _input_digest(image) -> str:
 def restyle_recipe(image, prompt: str, strength: float = 0.5, seed: int = 0, n: int = 1, steps: int = DEFAULT_STEPS,
                    guidance: float = RESTYLE_GUIDANCE, sampler: str = DEFAULT_SAMPLER,
                    guidance_schedule: str = RESTYLE_SCHEDULE, checkpoint=None) -> dict:
-    "What `restyle` needs to redo a call: its settings, the input's digest, the version and the weights."
-    validate_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
-    args = dict(prompt=prompt, strength=_check_strength(strength), seed=int(seed), n=int(n), steps=int(steps),
-                guidance=float(guidance), sampler=sampler, guidance_schedule=guidance_schedule)
-    return dict(prompts=[prompt], n=int(n), restyle=args, input_sha256=_input_digest(image), seeds=image_seeds(prompt, n, seed),
+    "What `restyle` needs to redo a call (`prompt` may be its `Request`): its settings, the input's digest, the version and the weights."
+    r = _one_prompt(prompt, n, steps, guidance, sampler, seed, guidance_schedule)
+    args = dict(prompt=r.prompts[0], strength=_check_strength(strength), seed=r.seed, n=r.n, steps=r.steps,
+                guidance=r.guidance, sampler=r.sampler, guidance_schedule=r.guidance_schedule)
+    return dict(prompts=list(r.prompts), n=r.n, restyle=args, input_sha256=_input_digest(image), seeds=r.seeds,
                 textdiff_mnist=__version__, weights=weights_fingerprint(get_model(checkpoint)))
 
 # %% ../nbs/17_edit.ipynb #1e27df59
@@ -196,12 +201,19 @@ def interpolation_labels(prompt_a: str, prompt_b: str, frames: int) -> list[str]
     return [prompt_a] + [f"{w:.2f}" for w in _interpolation_weights(frames)[1:-1]] + [prompt_b]
 
 # %% ../nbs/17_edit.ipynb #b632afca
-def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
+def _two_prompts(prompt_a, prompt_b, seed_a, seed_b, steps, guidance, sampler, guidance_schedule) -> Request:
+    "The two prompts of an interpolation and its settings as a validated `Request` (or the `Request` given, if it holds two)."
+    r = prompt_a if isinstance(prompt_a, Request) else Request([prompt_a, prompt_b], 1, steps, guidance, sampler, seed_a, guidance_schedule)
+    if len(r.prompts) != 2 or r.n != 1: raise GenerationError(f"interpolate takes two prompts, got {len(r.prompts)} (n={r.n})")
+    if seed_b is not None: check_int('seed_b', seed_b, 0, 2**63 - 1)
+    return r
+
+def interpolate(prompt_a: str, prompt_b: str | None = None, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
                 steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, sampler: str = DEFAULT_SAMPLER,
                 guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None, on_state=None, amp: bool = True, device=None) -> torch.Tensor:
-    "`frames` images `(frames,1,28,28)` going from `prompt_a` (seed `seed_a`) to `prompt_b` (seed `seed_b`, default: A's noise)."
-    validate_request([prompt_a, prompt_b], 1, steps, guidance, sampler, seed_a, guidance_schedule)
-    if seed_b is not None: validate_request(prompt_b, 1, steps, guidance, sampler, seed_b, guidance_schedule)
+    "`frames` images `(frames,1,28,28)` going from `prompt_a` (seed `seed_a`) to `prompt_b` (seed `seed_b`, default: A's noise); `prompt_a` may be the two prompts' `Request`."
+    r = _two_prompts(prompt_a, prompt_b, seed_a, seed_b, steps, guidance, sampler, guidance_schedule)
+    (prompt_a, prompt_b), seed_a, steps, guidance, sampler, guidance_schedule = r.prompts, r.seed, r.steps, r.guidance, r.sampler, r.guidance_schedule
     frames = check_int('frames', frames, 2, MAX_FRAMES)
     model = get_model(checkpoint, device)     # device None: a given model stays where it is, a file goes to 'auto'
     for p in (prompt_a, prompt_b): check_prompt_length(p, model.text_encoder.max_words)
@@ -215,14 +227,15 @@ def interpolate(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, 
                        guidance_schedule, x=x, cond=cond, callback=show, amp=amp)
 
 # %% ../nbs/17_edit.ipynb #9ba979b5
-def interpolate_recipe(prompt_a: str, prompt_b: str, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
+def interpolate_recipe(prompt_a: str, prompt_b: str | None = None, frames: int = 8, seed_a: int = 0, seed_b: int | None = None,
                        steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, sampler: str = DEFAULT_SAMPLER,
                        guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None) -> dict:
-    "What `interpolate` needs to make the same frames again."
-    validate_request([prompt_a, prompt_b], 1, steps, guidance, sampler, seed_a, guidance_schedule)
-    args = dict(prompt_a=prompt_a, prompt_b=prompt_b, frames=check_int('frames', frames, 2, MAX_FRAMES), seed_a=int(seed_a),
-                seed_b=None if seed_b is None else int(seed_b), steps=int(steps), guidance=float(guidance), sampler=sampler,
-                guidance_schedule=guidance_schedule)
+    "What `interpolate` needs to make the same frames again (`prompt_a` may be its `Request`)."
+    r = _two_prompts(prompt_a, prompt_b, seed_a, seed_b, steps, guidance, sampler, guidance_schedule)
+    (prompt_a, prompt_b) = r.prompts
+    args = dict(prompt_a=prompt_a, prompt_b=prompt_b, frames=check_int('frames', frames, 2, MAX_FRAMES), seed_a=r.seed,
+                seed_b=None if seed_b is None else int(seed_b), steps=r.steps, guidance=r.guidance, sampler=r.sampler,
+                guidance_schedule=r.guidance_schedule)
     return dict(prompts=interpolation_labels(prompt_a, prompt_b, frames), n=1, interpolate=args, textdiff_mnist=__version__,
                 weights=weights_fingerprint(get_model(checkpoint)))
 

@@ -109,7 +109,7 @@ def results_table(rows, machine: str | None = None) -> str:
                    f"{_secs(r.get('sec_per_image'))}{busy} | {_secs(r.get('sec_batch10'))}{busy} |")
     edits = [r for r in rows if r['kind'] == 'edit']
     if edits:
-        out += ['', 'Editing (chapter 18), on real MNIST test digits (n: images per row; interpolation: pairs):', '',
+        out += ['', 'Editing (chapter 17), on real MNIST test digits (n: images per row; interpolation: pairs):', '',
                 '| edit | n | sampler, steps, guidance | measured | time / image |', '|---|---:|---|---|---:|']
         out += [f"| {r['setting']} | {r['n']} | {r['sampler']} {r['steps']}, {r['guidance']:g} {r['schedule']} | {edit_summary(r)} | {_secs(r['sec_per_image'])} |"
                 for r in edits]
