@@ -9,9 +9,9 @@
 #                   results/style_prior.json, results/specks.json; its weights are at the git tag v2)
 #   make readme     README.md and nbs/index.ipynb from the committed results/ (seconds)
 #   make weights    rerun the v3 recipe (recipe v2, which fine-tunes weights/textdiff_mnist_v1.pt, then v3's epochs) into runs/v3
-#                   and copy its weights to textdiff_mnist/weights/ (then: make distill, for the fast student of the new weights)
+#                   and export its weights to textdiff_mnist/weights/textdiff_mnist/ (then: make distill, for the fast student of the new weights)
 #   make distill    re-distil the fast student from the bundled weights and measure it (textdiff-mnist distill --ship)
-#   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator.pt
+#   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator/
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -28,8 +28,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q torch==2.14.1
-	$(BIN)/python -m pip install -q -e ".[dev,docs,serve]"    # the test suite covers the docs site and the server
+	$(BIN)/python -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(BIN)/python -m pip install -q -e ".[dev,docs,serve,train,hub]"    # the test suite covers the docs site, the server and the TensorBoard logs
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -76,7 +76,7 @@ results: $(STAMP)
 
 weights: $(STAMP)
 	$(TDM) train --recipe v3 --out runs/v3
-	cp runs/v3/textdiff_mnist.pt textdiff_mnist/weights/textdiff_mnist.pt
+	$(TDM) export --format safetensors --checkpoint runs/v3/textdiff_mnist.pt --out textdiff_mnist/weights/textdiff_mnist
 
 # its busy processes' OpenMP threads wait passively (the timing runs in a process of its own without it): chapter 18
 distill: $(STAMP)
@@ -84,7 +84,7 @@ distill: $(STAMP)
 
 evaluator: $(STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000
-	cp runs/evaluator/evaluator.pt textdiff_mnist/weights/evaluator.pt
+	$(TDM) export --format safetensors --checkpoint runs/evaluator/evaluator --out textdiff_mnist/weights/evaluator
 
 # The docs site from the notebooks into _docs/ (Sphinx + MyST-NB, offline, no Quarto; fails on a warning): tools/build_docs.py
 docs: $(STAMP)

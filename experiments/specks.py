@@ -1,6 +1,6 @@
 """Stray ink specks in samples: the speck rate (chapter 5's `has_speck`) of a model's samples under sampler variants.
 
-    python experiments/specks.py --checkpoint textdiff_mnist/weights/textdiff_mnist.pt --n 1000 --out results/specks.json dpm20 g0 bf16
+    python experiments/specks.py --checkpoint textdiff_mnist/weights/textdiff_mnist --n 1000 --out results/specks.json dpm20 g0 bf16
     python experiments/specks.py --list                 # the variants this script knows
     python experiments/specks.py --real --out results/specks.json   # only the real MNIST test/train rates
     python experiments/specks.py --n 2000 --quality --section final clip2.5 dpm20   # before/after, with accuracy and Fréchet ratio

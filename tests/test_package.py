@@ -11,8 +11,9 @@ def test_wheel_installs_and_runs(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     whl, = wheels.glob('textdiff_mnist-*.whl')
     names = zipfile.ZipFile(whl).namelist()
-    for f in ('textdiff_mnist/weights/textdiff_mnist.pt', 'textdiff_mnist/weights/evaluator.pt', 'textdiff_mnist/cli.py'):
-        assert f in names, f
+    for net in ('textdiff_mnist', 'textdiff_mnist_fast', 'evaluator'):      # each shipped network: a pretrained directory (chapter 9)
+        for f in ('model.safetensors', 'config.json', 'README.md'): assert f'textdiff_mnist/weights/{net}/{f}' in names, (net, f)
+    assert 'textdiff_mnist/cli.py' in names and not [n for n in names if n.endswith('.pt')], names   # no pickle shipped
     env_dir = tmp_path/'env'
     venv.create(env_dir, with_pip=False)
     py = env_dir/'bin'/'python'

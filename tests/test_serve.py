@@ -59,7 +59,7 @@ s.main(['--checkpoint', str(bundled_weights()), '--device', 'cpu', '--max-images
 """
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.split() == ['textdiff_mnist.pt', '4', "['ddim',", "'ddpm',", "'dpm']", '127.0.0.1', '8123', 'warning', 'True', 'True'], r.stdout
+    assert r.stdout.split() == ['textdiff_mnist', '4', "['ddim',", "'ddpm',", "'dpm']", '127.0.0.1', '8123', 'warning', 'True', 'True'], r.stdout
 
 def test_browser(live_server, tmp_path):
     _need(shutil.which('chromium') is not None, 'no system chromium on PATH (apt-get install chromium)')

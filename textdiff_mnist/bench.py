@@ -19,7 +19,7 @@ from .metrics import conditional_accuracy, frechet_report, attribute_adherence
 from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
 from .generation import (model_for, run_sampler, style_grid, generate, get_model, bundled_weights, image_seed,
                                      DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
-from .checkpoint import read_checkpoint
+from .checkpoint import read_checkpoint, weights_file
 from .report import plot_history, LOW_CONFIDENCE, empty_row, worst_of, write_failures, save_results, write_report, progress_line
 from .edit import edit_rows
 
@@ -263,7 +263,7 @@ def _benchmark_meta(checkpoint, quick: bool, seed: int, settings, info: dict) ->
     path = None if isinstance(checkpoint, torch.nn.Module) else Path(checkpoint if checkpoint is not None else bundled_weights())
     return dict(created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'), quick=quick, seed=seed,
                 checkpoint='bundled' if checkpoint is None else str(path or 'in-memory model'),
-                weights_sha256=_sha256(path) if path else None, machine=info, machine_label=machine_label(info),
+                weights_sha256=_sha256(weights_file(path)) if path else None, machine=info, machine_label=machine_label(info),
                 settings=[asdict(s) for s in settings], low_confidence=LOW_CONFIDENCE,
                 defaults=dict(sampler=DEFAULT_SAMPLER, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE, schedule=DEFAULT_SCHEDULE),
                 n_cmp=min(10 * s.n_per_digit for s in settings if s.steps < 1000))

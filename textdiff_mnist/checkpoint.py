@@ -1,4 +1,4 @@
-"""Saving and loading models: one validated, atomic file format for training checkpoints and shipped weights, each carrying its own config and model card.
+"""Saving and loading models: validated, atomic training checkpoints, and shipped weights as safetensors directories with their config and model card, loaded without pickle.
 
 Docs: https://textdiff.github.io/textdiff-mnist/checkpoint.html.md"""
 
@@ -14,11 +14,26 @@ from .core import atomic_write, weights_dir
 from .unet import DiffusionModel
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'FAST_WEIGHTS', 'CheckpointError', 'save_checkpoint', 'read_checkpoint',
-           'model_from_checkpoint', 'load_model', 'export_weights', 'weights_fingerprint', 'fast_weights', 'fast_card']
+__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'PRETRAINED_WEIGHTS', 'PRETRAINED_CONFIG', 'PRETRAINED_CARD', 'PROJECT_LICENSE',
+           'DATA_TERMS', 'FAST_WEIGHTS', 'is_pretrained', 'weights_file', 'CheckpointError', 'save_checkpoint',
+           'read_checkpoint', 'model_from_checkpoint', 'load_model', 'export_weights', 'weights_fingerprint',
+           'write_pretrained', 'read_pretrained', 'model_card', 'card_metrics', 'save_pretrained', 'export_pretrained',
+           'fast_weights', 'fast_card']
 
 # %% ../nbs/09_checkpoint.ipynb #f1ff5029
 CKPT_FORMAT, WEIGHTS_FORMAT = 'textdiff-mnist-checkpoint', 'textdiff-mnist-weights'
+
+# %% ../nbs/09_checkpoint.ipynb #d6efdeb3
+PRETRAINED_WEIGHTS, PRETRAINED_CONFIG, PRETRAINED_CARD = 'model.safetensors', 'config.json', 'README.md'
+
+def is_pretrained(path) -> bool:
+    "Whether `path` is a pretrained directory (it holds `model.safetensors`)."
+    return Path(path).is_dir() and (Path(path)/PRETRAINED_WEIGHTS).is_file()
+
+def weights_file(path) -> Path:
+    "The file that holds the weights at `path`: `path/model.safetensors` for a pretrained directory, else `path` itself."
+    path = Path(path)
+    return path/PRETRAINED_WEIGHTS if is_pretrained(path) else path
 
 # %% ../nbs/09_checkpoint.ipynb #2b30a2fc
 class CheckpointError(ValueError): pass
@@ -31,10 +46,13 @@ def save_checkpoint(path, obj: dict):
 
 # %% ../nbs/09_checkpoint.ipynb #78b10760
 def read_checkpoint(path) -> dict:
-    "Load and validate a checkpoint or weights file; raises `CheckpointError` naming the file and the problem."
+    "Load and validate a checkpoint, weights file or pretrained directory; raises `CheckpointError` naming the file and the problem."
     path = Path(path)
     if not path.exists(): raise CheckpointError(f"checkpoint {path} does not exist")
-    if path.is_dir(): raise CheckpointError(f"checkpoint {path} is a directory, expected a .pt file")
+    if path.is_dir():
+        if not is_pretrained(path):
+            raise CheckpointError(f"checkpoint {path} is a directory without {PRETRAINED_WEIGHTS}: expected a .pt file or a pretrained directory")
+        return _pretrained_checkpoint(path)                  # the pretrained layout, below: no pickle at all
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         raise CheckpointError(f"checkpoint {path} could not be read (corrupt, truncated or not a torch file): "
@@ -47,9 +65,9 @@ def read_checkpoint(path) -> dict:
     return ck
 
 # %% ../nbs/09_checkpoint.ipynb #e42c164a
-def model_from_checkpoint(ck: dict, path='<checkpoint>', which: str = 'ema') -> DiffusionModel:
-    "Build the model from a checkpoint's own config and load its weights (`which`: 'ema' or 'model')."
-    try: model = DiffusionModel.from_config(ck['model_config'])
+def model_from_checkpoint(ck: dict, path='<checkpoint>', which: str = 'ema', cls=DiffusionModel) -> DiffusionModel:
+    "Build the model (a `cls`) from a checkpoint's own config and load its weights (`which`: 'ema' or 'model')."
+    try: model = cls.from_config(ck['model_config'])
     except Exception as e: raise CheckpointError(f"checkpoint {path} has an invalid model config: {e}") from None
     sd = {k: v.float() for k, v in ck[which].items()}
     try: model.load_state_dict(sd)
@@ -60,7 +78,7 @@ def model_from_checkpoint(ck: dict, path='<checkpoint>', which: str = 'ema') -> 
 
 # %% ../nbs/09_checkpoint.ipynb #27bb545f
 def load_model(path) -> DiffusionModel:
-    "The EMA model stored in a checkpoint or weights file."
+    "The EMA model stored in a checkpoint, weights file or pretrained directory."
     return model_from_checkpoint(read_checkpoint(path), path)
 
 # %% ../nbs/09_checkpoint.ipynb #a3b688fc
@@ -81,21 +99,177 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
         h.update((v.half() if v.is_floating_point() else v).contiguous().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
 
+# %% ../nbs/09_checkpoint.ipynb #aa37ab6a
+def write_pretrained(dest, tensors: dict, config: dict, metadata: dict, card: str) -> Path:
+    "Write the directory `dest`: `tensors` (with `metadata`, a dict of strings) as model.safetensors, `config` as config.json, `card` as README.md; each file atomically."
+    from safetensors.torch import save_file
+    dest = Path(dest)
+    if dest.exists() and not dest.is_dir(): raise CheckpointError(f"{dest} is a file: a pretrained model is written as a directory")
+    dest.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}     # own storage each: safetensors refuses shared tensors
+    with atomic_write(dest/PRETRAINED_WEIGHTS) as tmp: save_file(tensors, str(tmp), metadata={'format': 'pt', **metadata})
+    with atomic_write(dest/PRETRAINED_CONFIG) as tmp: tmp.write_text(json.dumps(config, indent=2) + '\n')
+    with atomic_write(dest/PRETRAINED_CARD) as tmp: tmp.write_text(card)
+    return dest
+
+def read_pretrained(path) -> tuple[dict, dict, dict]:
+    "The tensors, config and metadata of the pretrained directory `path`, read without pickle; `CheckpointError` naming what is wrong."
+    from safetensors import safe_open
+    path = Path(path)
+    if not is_pretrained(path): raise CheckpointError(f"{path} is not a pretrained directory (no {PRETRAINED_WEIGHTS} in it)")
+    try:
+        with safe_open(str(path/PRETRAINED_WEIGHTS), framework='pt', device='cpu') as f:
+            tensors, metadata = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
+    except Exception as e:
+        raise CheckpointError(f"{path/PRETRAINED_WEIGHTS} could not be read (corrupt, truncated or not a safetensors file): "
+                              f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}") from None
+    try: config = json.loads((path/PRETRAINED_CONFIG).read_text())
+    except (OSError, ValueError) as e: raise CheckpointError(f"{path/PRETRAINED_CONFIG} could not be read: {e}") from None
+    return tensors, config, metadata
+
+# %% ../nbs/09_checkpoint.ipynb #18bddf45
+PROJECT_LICENSE = 'apache-2.0'
+DATA_TERMS = ("Trained on MNIST (Yann LeCun, Corinna Cortes and Christopher J. C. Burges), 60,000 training digits of "
+              "NIST's Special Databases 1 and 3. MNIST is commonly distributed under the Creative Commons Attribution-Share Alike 3.0 "
+              "license (CC BY-SA 3.0): check its terms for your use of the data.")
+
+def _yaml(v, indent=0) -> str:
+    "A small YAML writer for the card's front matter: dicts, lists and JSON scalars (a JSON string is a valid YAML scalar)."
+    pad, sc = ' ' * indent, lambda x: json.dumps(x, ensure_ascii=False)
+    if isinstance(v, dict):
+        return ''.join(f"{pad}{k}:" + (f"\n{_yaml(x, indent + 2)}" if isinstance(x, (dict, list)) else f" {sc(x)}\n") for k, x in v.items())
+    return ''.join(f"{pad}- {_yaml(x, indent + 2)[indent + 2:]}" if isinstance(x, dict) else f"{pad}- {sc(x)}\n" for x in v)
+
+def model_card(title: str, summary: str, usage: str, task: str, tags=(), metrics=(), card: dict | None = None) -> str:
+    "A model card (README.md): YAML front matter as the Hugging Face Hub reads it (license, library, tags, dataset, measured `metrics`), then what the network is, how to load it, its results, the data's terms and the full `card`."
+    meta = dict(license=PROJECT_LICENSE, library_name='textdiff-mnist', tags=['textdiff-mnist', 'mnist', 'pytorch', *tags],
+                datasets=['mnist'], pipeline_tag=task)
+    if metrics:
+        meta['metrics'] = sorted({m['type'] for m in metrics})
+        meta['model-index'] = [dict(name=title, results=[dict(task=dict(type=task), dataset=dict(type='mnist', name='MNIST'),
+                                    metrics=[{k: m[k] for k in ('type', 'value', 'name')} for m in metrics])])]
+    rows = ''.join(f"| {m['type']} | {m['value']:.4g} | {m['name']} |\n" for m in metrics)
+    return (f"---\n{_yaml(meta)}---\n\n# {title}\n\n{summary}\n\n## Use\n\n```python\n{usage.strip()}\n```\n\n"
+            f"## Files\n\n- `{PRETRAINED_WEIGHTS}`: the weights, with this card and the training history as JSON in its metadata: "
+            f"loading them runs no pickle\n- `{PRETRAINED_CONFIG}`: the constructor's arguments\n- `{PRETRAINED_CARD}`: this card\n\n"
+            + (f"## Results\n\n| metric | value | measured |\n|---|---:|---|\n{rows}\n" if metrics else '')
+            + f"## License and training data\n\nApache License 2.0 (the project's LICENSE file), for the code and these weights. {DATA_TERMS}\n"
+            + (f"\n## Card\n\nThe card as the library reads it (`textdiff-mnist info`):\n\n```json\n{json.dumps(card, indent=1)}\n```\n" if card else ''))
+
+# %% ../nbs/09_checkpoint.ipynb #488ee960
+def _checkout_results() -> Path | None:
+    "The `results/` folder of the source checkout holding this package (None when installed from a wheel)."
+    r = weights_dir().parent.parent/'results'
+    return r if r.is_dir() else None
+
+def _json_or_none(path):
+    try: return json.loads(Path(path).read_text())
+    except (OSError, ValueError): return None
+
+def card_metrics(fingerprint: str, results=None) -> list[dict]:
+    "What `results/` records about the weights with `fingerprint` (model_check.json: a model's quality; distill.json: a student's), as model-card metrics."
+    results = Path(results) if results is not None else _checkout_results()
+    if results is None: return []
+    out = []
+    for label, r in (_json_or_none(results/'model_check.json') or {}).items():
+        if isinstance(r, dict) and r.get('fingerprint') == fingerprint:
+            q = r['quality']; how = (f"{q['n_per_seed'] * len(q['seeds']):,} images, dpm {r['steps']} steps, guidance {r['guidance']:g} "
+                                     f"on the {r['guidance_schedule']} (results/model_check.json, {label})")
+            out += [dict(type='accuracy', value=q['accuracy'], name=f"the evaluator reads the requested digit: {how}"),
+                    dict(type='fid_ratio', value=q['fid_ratio'], name=f"Fréchet distance to MNIST test / real-vs-real floor: {how}"),
+                    dict(type='heldout_accuracy', value=q['heldout_accuracy'], name=f"accuracy on held-out phrasings: {how}")]
+    d = _json_or_none(results/'distill.json')
+    if isinstance(d, dict) and d.get('student') == fingerprint:
+        f, n = d['final']['fast_mean'], d['final']['n_per_digit'] * 10
+        how = f"{n:,} images per seed, seeds {d['final']['seeds']}, the fast sampler (results/distill.json)"
+        out += [dict(type='accuracy', value=f['accuracy'], name=f"the evaluator reads the requested digit: {how}"),
+                dict(type='fid_ratio', value=f['fid_ratio'], name=f"Fréchet distance to MNIST test / real-vs-real floor: {how}"),
+                dict(type='heldout_accuracy', value=f['heldout_accuracy'], name=f"accuracy on held-out phrasings: {how}")]
+        if isinstance(d.get('cas'), dict) and 'cas' in d['cas']:
+            out.append(dict(type='cas', value=d['cas']['cas'], name="Classification Accuracy Score: a classifier trained on its digits only, tested on MNIST test (results/distill.json)"))
+    return out
+
+# %% ../nbs/09_checkpoint.ipynb #437a46f1
+_USAGE = {False: ("from textdiff_mnist.unet import DiffusionModel\nfrom textdiff_mnist.generation import generate\n"
+                  "model = DiffusionModel.from_pretrained('{d}')\nimages = generate('a thick slanted 4', n=4, checkpoint=model)"),
+          True: ("from textdiff_mnist.generation import generate\n"
+                 "images = generate('a thick slanted 4', n=4, sampler='fast', checkpoint='{d}')   # the student's few steps")}
+_HUB_USAGE = ("\n\n# or with huggingface_hub's mixin (pip install \"textdiff-mnist[hub]\"): the mixin first, so its from_pretrained is used\n"
+              "from huggingface_hub import PyTorchModelHubMixin\nclass HubModel(PyTorchModelHubMixin, DiffusionModel): pass\n"
+              "model = HubModel.from_pretrained('{d}')")
+
+def save_pretrained(model: DiffusionModel, dest, card: dict | None = None, history=None, results=None, source: dict | None = None) -> Path:
+    "Write `model` as a pretrained directory `dest`: float16 weights, config.json (`DiffusionModel`'s constructor arguments), and a model card with `card` and the metrics that `results/` records for these weights."
+    card = dict(card or {}); fp = weights_fingerprint(model); student = card.get('kind') == 'distilled'
+    name = card.get('name') or (f"textdiff-mnist fast student ({card.get('steps')} steps)" if student else 'textdiff-mnist model')
+    summary = (f"A text-conditioned diffusion model for 28x28 MNIST-style digits: type a description ('a thick slanted 4'), get a digit. "
+               f"{model.n_params() / 1e6:.2f}M parameters (text encoder + conditional UNet), weights fingerprint `{fp}`."
+               + (f" A student distilled from the model `{card.get('teacher')}` to draw in {card.get('steps')} steps, guidance baked in." if student else ''))
+    usage = _USAGE[student].format(d=Path(dest).name) + ('' if student else _HUB_USAGE.format(d=Path(dest).name))
+    meta = dict(textdiff_mnist=WEIGHTS_FORMAT, card=json.dumps(card), history=json.dumps(history or []))
+    if source: meta['source'] = json.dumps(source)
+    return write_pretrained(dest, {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
+                            dict(cfg=model.config()), meta,
+                            model_card(name, summary, usage, 'text-to-image', ['diffusion', 'text-to-image'] + (['distillation'] if student else []),
+                                       card_metrics(fp, results), card))
+
+def _pretrained_checkpoint(path) -> dict:
+    "A pretrained directory as `read_checkpoint` gives a weights file: format, model_config, ema (float16 weights), card and history (JSON strings)."
+    tensors, config, meta = read_pretrained(path)
+    if meta.get('textdiff_mnist', WEIGHTS_FORMAT) != WEIGHTS_FORMAT or not isinstance(config.get('cfg'), dict):
+        raise CheckpointError(f"checkpoint {path} is not a textdiff-mnist model (its metadata says {meta.get('textdiff_mnist')!r}, "
+                              f"its config.json needs 'cfg', the model's config)")
+    ck = dict(format=WEIGHTS_FORMAT, model_config=config['cfg'], ema=tensors, card=meta.get('card', '{}'), history=meta.get('history', '[]'))
+    if 'source' in meta: ck['source'] = meta['source']
+    return ck
+
+# %% ../nbs/09_checkpoint.ipynb #4a309e0d
+def _evaluator_in(src):
+    "The evaluator stored in `src` (its .pt file or pretrained directory, chapter 4), or None if `src` holds another network."
+    from textdiff_mnist.evaluator import EVALUATOR_FORMAT, load_evaluator
+    if src.is_file():
+        try: raw = torch.load(src, map_location='cpu', weights_only=True)
+        except Exception: return None
+        if not (isinstance(raw, dict) and {'config', 'state_dict'} <= set(raw)): return None
+    elif not (is_pretrained(src) and read_pretrained(src)[2].get('textdiff_mnist') == EVALUATOR_FORMAT): return None
+    return load_evaluator(src)
+
+def _sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()
+
+def export_pretrained(src, dest, results=None) -> Path:
+    "Convert any checkpoint `src` (a training checkpoint or weights .pt, the evaluator's .pt, a pretrained directory) into the pretrained directory `dest`."
+    src, dest = Path(src), Path(dest)
+    if not src.exists(): raise CheckpointError(f"checkpoint {src} does not exist")
+    if dest.resolve() == src.resolve(): raise CheckpointError(f"{dest} is the checkpoint itself: export to another directory")
+    ev = _evaluator_in(src)
+    if ev is not None:
+        from textdiff_mnist.evaluator import save_evaluator
+        return save_evaluator(ev, dest, **ev.meta)
+    ck = read_checkpoint(src)
+    history = ck.get('history', [])
+    source = dict(file=src.name, sha256=_sha256_file(src)) if src.is_file() else json.loads(ck['source']) if 'source' in ck else None
+    return save_pretrained(model_from_checkpoint(ck, src), dest, json.loads(ck.get('card') or '{}'),
+                           json.loads(history) if isinstance(history, str) else history, results, source)
+
 # %% ../nbs/09_checkpoint.ipynb #d897475d
-FAST_WEIGHTS = 'textdiff_mnist_fast.pt'
+FAST_WEIGHTS = 'textdiff_mnist_fast'
 
 def fast_weights() -> Path:
-    "Path of the distilled student shipped with the package."
+    "Path of the distilled student shipped with the package (a pretrained directory)."
     return weights_dir()/FAST_WEIGHTS
 
 @lru_cache(maxsize=8)
 def _card(path: str, mtime: float) -> dict: return json.loads(read_checkpoint(path).get('card') or '{}')
 
 def fast_card(path=None) -> dict:
-    "The model card of a distilled student's weights (default: the bundled one); `CheckpointError` if the file is not one."
+    "The model card of a distilled student's weights (default: the bundled one); `CheckpointError` if they are not one."
     p = Path(path) if path is not None else fast_weights()
     if not p.exists(): raise CheckpointError(f"the distilled weights {p} do not exist")
-    card = _card(str(p.resolve()), p.stat().st_mtime)
+    card = _card(str(p.resolve()), weights_file(p).stat().st_mtime)
     if card.get('kind') != 'distilled' or not isinstance(card.get('steps'), int) or not 1 <= card['steps'] <= 64:
         raise CheckpointError(f"{p} is not a distilled student (its model card lacks kind='distilled' and steps); "
                               f"the fast sampler needs weights made by textdiff_mnist.distill.export_student")

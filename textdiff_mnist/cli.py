@@ -10,7 +10,7 @@ import argparse, json, os, sys, warnings
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['build_parser', 'main']
+__all__ = ['EXPORT_FORMATS', 'build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #328f521e
 class _CLIError(Exception): "A mistake in the command line's own arguments (e.g. `--out`)."
@@ -155,24 +155,28 @@ def _add_demo(sub):
 def _cmd_train(a):
     "The `train` subcommand; under `torchrun --nproc-per-node N` each process is one rank of a DistributedDataParallel run."
     import torch
-    from textdiff_mnist.train import train, train_recipe, TrainConfig, TrainingData
+    from textdiff_mnist.train import train, train_recipe, require_tensorboard, TrainConfig, TrainingData
     from textdiff_mnist.unet import resolve_device
     cfg = TrainConfig(**{k: v for k, v in dict(epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                          subset=a.subset, max_steps=a.max_steps, sample_every=a.sample_every,
                          ckpt_every=a.ckpt_every).items() if v is not None})
     if a.tiny and a.model_size not in (None, 'tiny'): raise _CLIError(f"--tiny means --model-size tiny, not {a.model_size}")
     resolve_device(a.device)                               # an unavailable device: one line, before any data is loaded
+    if a.log_dir is not None:                              # so is --log-dir without the train extra
+        try: require_tensorboard()
+        except ImportError as e: raise _CLIError(str(e)) from None
     world = int(os.environ.get('WORLD_SIZE', 1))
     if cfg.batch_size % world: raise _CLIError(f"--batch-size {cfg.batch_size} does not split evenly over {world} torchrun processes")
     if a.threads: torch.set_num_threads(a.threads)
     if a.recipe:
         mixed = [o for o in ('epochs', 'batch_size', 'lr', 'seed', 'subset', 'max_steps', 'model_size') if getattr(a, o) is not None] + (['tiny'] if a.tiny else [])
         if mixed: raise _CLIError(f"--recipe {a.recipe} fixes the whole run: drop --{mixed[0].replace('_', '-')}")
-        w = train_recipe(a.recipe, a.out, device=a.device, progress=not a.no_progress, amp=not a.no_amp, workers=a.workers)
+        w = train_recipe(a.recipe, a.out, device=a.device, progress=not a.no_progress, amp=not a.no_amp, workers=a.workers,
+                         log_dir=a.log_dir)
         if w is not None: print(f"recipe {a.recipe} done; weights with their model card: {w}")
         return
     ck = train(a.out, TrainingData.mnist(a.data_dir), 'tiny' if a.tiny else a.model_size, cfg, resume=not a.no_resume,
-               progress=not a.no_progress, device=a.device, amp=not a.no_amp, workers=a.workers)
+               progress=not a.no_progress, device=a.device, amp=not a.no_amp, workers=a.workers, log_dir=a.log_dir)
     if int(os.environ.get('RANK', 0)) == 0: print(f"trained to step {ck['step']}; checkpoint {Path(a.out)/'last.pt'}")
 
 # %% ../nbs/13_cli.ipynb #9f625c5c
@@ -191,6 +195,7 @@ def _add_train(sub):
     t.add_argument('--model-size', choices=('tiny', 'default', 'large'), default=None, help='default: the bundled model; large: for a GPU')
     t.add_argument('--tiny', action='store_true', help='= --model-size tiny (for tests and quick looks)')
     t.add_argument('--workers', type=_non_negative_int, default=None, help='DataLoader worker processes making batches (default: 2 on CUDA, 0 on CPU)')
+    t.add_argument('--log-dir', default=None, help='also write TensorBoard event files here (per step: loss, PSNR, cosine, learning rate; per epoch: a sample strip); default: none, no TensorBoard logging (needs the train extra)')
     _device_opts(t)
     t.add_argument('--no-resume', action='store_true'); t.add_argument('--no-progress', action='store_true')
     t.set_defaults(func=_cmd_train)
@@ -334,23 +339,38 @@ def _write_denoising_gif(a, req, model):
     print(f"wrote the denoising ({len(states)} frames) to {a.gif}")
 
 # %% ../nbs/13_cli.ipynb #74ffcc0e
+def _dataset_flags(msg: str) -> str:
+    "A `DatasetError` message in the command line's words: the parameter it starts with as its option."
+    for name, flag in (('n + n_test ', '--n + --n-test '), ('n_test ', '--n-test '), ('n ', '--n '), ('chunk ', '--chunk '), ('dataset output ', '--out ')):
+        if msg.startswith(name): msg = flag + msg[len(name):]; break
+    return msg.replace('give n_test', 'give --n-test')
+
 def _cmd_dataset(a):
     from textdiff_mnist.fast import write_dataset, DatasetError
-    try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet)
-    except DatasetError as e: raise _CLIError(str(e)) from None
-    print(f"wrote {a.n} images to {out}")
+    if a.n_test is not None and a.format != 'mnist':
+        raise _CLIError(f"--n-test is the size of the test split of --format mnist; --format {a.format} has no split")
+    try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet, format=a.format, n_test=a.n_test)
+    except DatasetError as e: raise _CLIError(_dataset_flags(str(e))) from None
+    if a.format == 'npz': print(f"wrote {a.n} images to {out}")
+    else: print(f"wrote {a.n} training and {json.loads((out/'recipe.json').read_text())['n_test']} test images to {out}; "
+                f"read them with torchvision.datasets.MNIST({str(Path(a.out))!r}, train=True or False)")
 
 def _add_dataset(sub):
     from textdiff_mnist.samplers import SAMPLERS
     d = sub.add_parser('dataset', help='a synthetic MNIST: N balanced digits with captions in one .npz (chunked, resumable)')
-    d.add_argument('--n', type=_positive_int, default=60000, help='number of images (digit i %% 10 for image i)')
-    d.add_argument('--out', required=True, help='output .npz (images uint8 Nx28x28, prompts, labels, recipe)')
-    d.add_argument('--sampler', choices=tuple(SAMPLERS), default='fast')
-    d.add_argument('--seed', type=_non_negative_int, default=0)
-    d.add_argument('--chunk', type=_positive_int, default=1000, help='images per chunk (at most 2000); finished chunks survive a crash')
+    d.add_argument('--n', type=_positive_int, default=60000, help='number of (training) images, 1 to 10,000,000 (default 60000); image i asks for digit i %% 10')
+    d.add_argument('--out', required=True, help='output: a .npz file (--format npz: images uint8 Nx28x28, prompts, labels, recipe), '
+                   'or a directory (--format mnist: writes OUT/MNIST/raw, which must not exist yet)')
+    d.add_argument('--format', choices=('npz', 'mnist'), default='npz', help="npz (default): one .npz file; mnist: MNIST's four IDX files "
+                   "(train-/t10k-images-idx3-ubyte, train-/t10k-labels-idx1-ubyte) with each split's prompts and seeds and the recipe, read by torchvision.datasets.MNIST(OUT)")
+    d.add_argument('--n-test', type=_positive_int, default=None, help='with --format mnist: test images, 1 or more, seeded after the training images '
+                   '(default: N // 6, as MNIST\'s 60,000 + 10,000; N + N_TEST at most 10,000,000)')
+    d.add_argument('--sampler', choices=tuple(SAMPLERS), default='fast', help='default fast: the distilled student, 4 steps')
+    d.add_argument('--seed', type=_non_negative_int, default=0, help='0 or more (default 0); image i derives its own seed')
+    d.add_argument('--chunk', type=_positive_int, default=1000, help='images per chunk, 1 to 2000 (default 1000); finished chunks survive a crash')
     d.add_argument('--checkpoint', default=None, help='weights (default: the bundled student for fast, else the bundled model)')
-    d.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N or mps')
-    d.add_argument('--quiet', action='store_true', help='no progress bar')
+    d.add_argument('--device', default='auto', help='auto (default), cpu, cuda, cuda:N or mps')
+    d.add_argument('--quiet', action='store_true', help='no progress bar (default: a progress bar)')
     d.set_defaults(func=_cmd_dataset)
 
 # %% ../nbs/13_cli.ipynb #61b9e3a2
@@ -389,12 +409,38 @@ def _add_distill(sub):
     g.add_argument('--parallel', action='store_true', help='with --quick: second processes all the same, as in the full run')
     d.set_defaults(func=_cmd_distill)
 
+# %% ../nbs/13_cli.ipynb #d7c11d95
+def _export_safetensors(src: Path, out: Path) -> Path:
+    "chapter 9's pretrained directory: model.safetensors + config.json + README.md model card"
+    from textdiff_mnist.checkpoint import export_pretrained
+    if out.exists() and not out.is_dir(): raise _CLIError(f"--out {out} is a file: --format safetensors writes a directory")
+    return export_pretrained(src, out)
+
+EXPORT_FORMATS = {'safetensors': _export_safetensors}     # --format: its writer (src, out) -> what it wrote
+
+def _cmd_export(a):
+    "The `export` subcommand: `--checkpoint` (default: the bundled model) written as `--format` to `--out`."
+    from textdiff_mnist.generation import bundled_weights
+    src = Path(a.checkpoint) if a.checkpoint is not None else bundled_weights()
+    if not src.exists(): raise _CLIError(f"--checkpoint {src} does not exist")
+    out = EXPORT_FORMATS[a.format](src, Path(a.out))
+    print(f"wrote {out}" + (f" ({', '.join(sorted(f.name for f in out.iterdir()))})" if out.is_dir() else ''))
+
+def _add_export(sub):
+    e = sub.add_parser('export', help='convert a checkpoint into a standard format (default: safetensors, the layout the package ships)')
+    e.add_argument('--format', choices=tuple(EXPORT_FORMATS), default='safetensors',
+                   help=f"what to write (default: safetensors; one of: {', '.join(EXPORT_FORMATS)})")
+    e.add_argument('--out', required=True, help='where to write it (required; for safetensors a directory, created, its files replaced)')
+    e.add_argument('--checkpoint', default=None,
+                   help='a training checkpoint or weights .pt, the evaluator .pt, or a pretrained directory (default: the bundled model)')
+    e.set_defaults(func=_cmd_export)
+
 # %% ../nbs/13_cli.ipynb #bfaf6e46
 def build_parser():
     "The `textdiff-mnist` argument parser with every subcommand."
     p = _OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas, _add_distill): add(sub)
+    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas, _add_distill, _add_export): add(sub)
     return p
 
 def main(argv=None):

@@ -15,7 +15,7 @@ from fastprogress.fastprogress import progress_bar
 from .core import DIGIT_WORDS, generator_for, atomic_write, image_grid, save_image, to_uint8, machine_label, weights_dir
 from .schedule import make_schedule, q_sample, v_to_x0, to_model_space
 from .samplers import Denoiser, sampling_timesteps, ddim_step, StepContext
-from .checkpoint import CKPT_FORMAT, save_checkpoint, read_checkpoint, model_from_checkpoint, export_weights, weights_fingerprint, load_model
+from .checkpoint import CKPT_FORMAT, save_checkpoint, read_checkpoint, model_from_checkpoint, export_weights, weights_fingerprint, load_model, export_pretrained, is_pretrained, FAST_WEIGHTS
 from .train import TrainingData, TrainConfig, make_captions
 from .captions import canonical_prompt
 from .unet import DiffusionModel, TINY_CONFIG
@@ -499,17 +499,20 @@ def _card_results(res: dict) -> dict:
                 machine=res['machine'], cas=res['cas'], command=res['command'])
 
 def _ship_run(run, root=None):
-    "Copy the run's student, results and picture into the checkout `root` (default: the one holding this package); refused for a quick run or another teacher than the bundled one."
+    "Put the run's student (as a pretrained directory, chapter 9), results and picture into the checkout `root` (default: the one holding this package); refused for a quick run or another teacher than the bundled one."
+    from textdiff_mnist.generation import BUNDLED_WEIGHTS
     root = Path(root) if root else weights_dir().parent.parent
     w, out = root/'textdiff_mnist'/'weights', run.out
+    teacher = w/BUNDLED_WEIGHTS
     if run.quick: raise DistillError("a quick run is never shipped")
-    if not (root/'results').is_dir() or not (w/'textdiff_mnist.pt').is_file():
-        raise DistillError(f"{root} is not a source checkout (no results/ or textdiff_mnist/weights/textdiff_mnist.pt): nothing shipped")
-    if run.teacher_fp != weights_fingerprint(load_model(w/'textdiff_mnist.pt')): raise DistillError(f"the run's teacher is not the bundled model {w/'textdiff_mnist.pt'}: not shipped")
-    for src, dest in ((out/'textdiff_mnist_fast.pt', w/'textdiff_mnist_fast.pt'), (out/'distill.json', root/'results'/'distill.json'),
-                      (out/'distill_rounds.png', root/'results'/'distill_rounds.png')):
+    if not (root/'results').is_dir() or not is_pretrained(teacher):
+        raise DistillError(f"{root} is not a source checkout (no results/ or textdiff_mnist/weights/{BUNDLED_WEIGHTS}/): nothing shipped")
+    if run.teacher_fp != weights_fingerprint(load_model(teacher)): raise DistillError(f"the run's teacher is not the bundled model {teacher}: not shipped")
+    for src, dest in ((out/'distill.json', root/'results'/'distill.json'), (out/'distill_rounds.png', root/'results'/'distill_rounds.png')):
         with atomic_write(dest) as tmp: shutil.copyfile(src, tmp)
         run.log(f"shipped {src} -> {dest}")
+    dest = export_pretrained(out/'textdiff_mnist_fast.pt', w/FAST_WEIGHTS, results=root/'results')   # its card's metrics: the distill.json just shipped
+    run.log(f"shipped {out/'textdiff_mnist_fast.pt'} -> {dest} (model.safetensors, config.json, README.md)")
 
 # %% ../nbs/18_distill.ipynb #5e0c7a1c
 def distill_recipe(out='runs/distill', teacher=None, ship: bool = False, quick: bool = False, cas_n: int | None = None,

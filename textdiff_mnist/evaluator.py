@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/evaluator.html.md"""
 
 # %% ../nbs/04_evaluator.ipynb #872c7a5c
 from __future__ import annotations
-import functools, math, time
+import functools, json, math, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from .core import as_image_batch, atomic_write, weights_dir, seed_everything, generator_for
 
 # %% auto #0
-__all__ = ['EVAL_BATCH', 'Evaluator', 'augment', 'batched', 'classify', 'evaluate_accuracy', 'train_evaluator',
-           'default_evaluator_path', 'save_evaluator', 'load_evaluator']
+__all__ = ['EVAL_BATCH', 'EVALUATOR_FORMAT', 'Evaluator', 'augment', 'batched', 'classify', 'evaluate_accuracy',
+           'train_evaluator', 'default_evaluator_path', 'save_evaluator', 'load_evaluator']
 
 # %% ../nbs/04_evaluator.ipynb #9b304b5b
 def _block(c_in, c_out):
@@ -112,34 +112,48 @@ def train_evaluator(epochs: int = 6, seed: int = 0, bs: int = 128, lr: float = 3
     return model.requires_grad_(False)
 
 # %% ../nbs/04_evaluator.ipynb #16f0772f
+EVALUATOR_FORMAT = 'textdiff-mnist-evaluator'       # what the metadata of its model.safetensors says it holds
+
 def default_evaluator_path() -> Path:
-    "Where the bundled evaluator weights live."
-    return weights_dir() / 'evaluator.pt'
+    "Where the bundled evaluator lives (a pretrained directory)."
+    return weights_dir() / 'evaluator'
 
 def save_evaluator(model: Evaluator, path=None, **meta) -> Path:
-    "Atomically save `model` (config, weights and `meta`) to `path` (default: the bundled weights)."
+    "Atomically write `model` (weights, config, `meta`, a model card) as the pretrained directory `path` (default: the bundled one)."
+    from textdiff_mnist.checkpoint import write_pretrained, model_card
     path = Path(path) if path is not None else default_evaluator_path()
-    sd = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     cfg = dict(model.config, widths=list(model.config['widths']))
-    with atomic_write(path) as tmp: torch.save({'config': cfg, 'state_dict': sd, 'meta': meta}, tmp)
-    return path
+    acc = meta.get('test_accuracy')
+    metrics = [] if acc is None else [dict(type='accuracy', value=acc, name='the 10,000 MNIST test digits (recorded in its meta when trained)')]
+    card = model_card('textdiff-mnist evaluator', f"The MNIST classifier that measures textdiff-mnist's digits (a small CNN, {sum(p.numel() for p in model.parameters()):,} "
+                      "parameters): it reads which digit an image shows and gives the features for a Fréchet distance.",
+                      f"from textdiff_mnist.evaluator import load_evaluator, classify\nev = load_evaluator('{path.name}')\ndigits, probs = classify(images, ev)",
+                      'image-classification', ['image-classification'], metrics, meta)
+    return write_pretrained(path, model.state_dict(), cfg, dict(textdiff_mnist=EVALUATOR_FORMAT, meta=json.dumps(meta)), card)
 
 # %% ../nbs/04_evaluator.ipynb #46818e68
 @functools.lru_cache(maxsize=8)
 def _load_evaluator(path: str, mtime_ns: int) -> Evaluator:
     try:
-        ckpt = torch.load(path, weights_only=True, map_location='cpu')
-        model = Evaluator(**ckpt['config'])
-        model.load_state_dict(ckpt['state_dict'])
+        if Path(path).is_dir():                     # the pretrained layout: safetensors, no pickle
+            from textdiff_mnist.checkpoint import read_pretrained
+            sd, cfg, md = read_pretrained(path)
+            if md.get('textdiff_mnist') != EVALUATOR_FORMAT: raise ValueError(f"it holds {md.get('textdiff_mnist')!r}, not an evaluator")
+            meta = json.loads(md.get('meta', '{}'))
+        else:                                       # an older .pt file
+            ckpt = torch.load(path, weights_only=True, map_location='cpu')
+            sd, cfg, meta = ckpt['state_dict'], ckpt['config'], ckpt.get('meta', {})
+        model = Evaluator(**cfg)
+        model.load_state_dict(sd)
     except Exception as e:
         raise RuntimeError(f"could not load evaluator weights from {path}: {type(e).__name__}: {e}") from None
-    model.meta = ckpt.get('meta', {})
+    model.meta = meta
     return model.eval().requires_grad_(False)
 
 def load_evaluator(path=None) -> Evaluator:
-    "The evaluator stored at `path` (default: bundled weights), in eval mode; cached per file."
+    "The evaluator stored at `path` (a pretrained directory or an older .pt; default: the bundled one), in eval mode; cached per file."
     path = Path(path) if path is not None else default_evaluator_path()
-    if not path.is_file():
+    weights = path/'model.safetensors' if path.is_dir() else path
+    if not weights.is_file():
         raise FileNotFoundError(f"evaluator weights not found at {path}; train them with `train_evaluator` and `save_evaluator`")
-    path = path.resolve()
-    return _load_evaluator(str(path), path.stat().st_mtime_ns)
+    return _load_evaluator(str(path.resolve()), weights.stat().st_mtime_ns)

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/fast.html.md"""
 
 # %% ../nbs/19_fast.ipynb #789d1e1f
 from __future__ import annotations
-import json, math, shutil, zipfile, zlib
+import json, math, os, shutil, struct, tempfile, zipfile, zlib
 from pathlib import Path
 import numpy as np
 import torch
@@ -19,7 +19,8 @@ from .samplers import SAMPLERS
 from .generation import model_for, run_sampler, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
 
 # %% auto #0
-__all__ = ['MAX_DATASET', 'MAX_CHUNK', 'dataset_prompts', 'dataset_seed', 'DatasetError', 'chunk_file', 'write_dataset']
+__all__ = ['MAX_DATASET', 'MAX_CHUNK', 'FORMATS', 'MNIST_FILES', 'dataset_prompts', 'dataset_seed', 'DatasetError', 'chunk_file',
+           'write_dataset', 'idx_header', 'write_idx']
 
 # %% ../nbs/19_fast.ipynb #5b6a7a72
 MAX_DATASET = 10_000_000
@@ -36,31 +37,52 @@ def dataset_seed(seed: int, i: int) -> int:
 
 # %% ../nbs/19_fast.ipynb #443c5af7
 MAX_CHUNK = 2000     # generate's per-call limit
+FORMATS = ('npz', 'mnist')      # one .npz file; or a folder of MNIST's four IDX files, as torchvision reads them
 
 class DatasetError(ValueError):
     "Invalid arguments to `write_dataset`: the message says what was wrong and what is accepted."
 
-def _check_dataset_args(out, n, chunk, sampler) -> Path:
+def _check_int(name, v, lo, hi):
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+        raise DatasetError(f"{name} must be an integer between {lo} and {hi}, got {v!r}")
+
+def _check_dataset_args(out, n, chunk, sampler, format='npz', n_test=None) -> tuple[Path, int | None]:
+    "`out` as a Path and the size of the test split (None for npz); a `DatasetError` before anything is written."
     out = Path(out)
-    if out.suffix.lower() != '.npz': raise DatasetError(f"dataset output {out} must end in .npz")
-    if out.is_dir(): raise DatasetError(f"dataset output {out} is a directory; give a file name ending in .npz")
-    for name, v, hi in (('n', n, MAX_DATASET), ('chunk', chunk, MAX_CHUNK)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= hi:
-            raise DatasetError(f"{name} must be an integer between 1 and {hi}, got {v!r}")
+    if format not in FORMATS: raise DatasetError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    _check_int('n', n, 1, MAX_DATASET); _check_int('chunk', chunk, 1, MAX_CHUNK)
     if sampler not in SAMPLERS: raise DatasetError(f"sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
-    return out
+    if format == 'npz':
+        if n_test is not None: raise DatasetError("n_test is the test split of format 'mnist'; the .npz format has no split")
+        if out.suffix.lower() != '.npz': raise DatasetError(f"dataset output {out} must end in .npz")
+        if out.is_dir(): raise DatasetError(f"dataset output {out} is a directory; give a file name ending in .npz")
+        return out, None
+    if out.suffix.lower() == '.npz': raise DatasetError(f"format 'mnist' writes a directory (OUT/MNIST/raw), not the file {out}")
+    if out.exists() and not out.is_dir(): raise DatasetError(f"dataset output {out} exists and is not a directory; format 'mnist' writes into a directory")
+    if (out/'MNIST').exists(): raise DatasetError(f"{out/'MNIST'} already exists; give another directory, or delete it")
+    if n_test is None:
+        if n < 6: raise DatasetError(f"n_test defaults to n // 6, which is 0 for n = {n}: give n_test (1 or more)")
+        n_test = n // 6
+    _check_int('n_test', n_test, 1, MAX_DATASET)
+    if n + n_test > MAX_DATASET: raise DatasetError(f"n + n_test must be at most {MAX_DATASET}, got {n + n_test}")
+    return out, int(n_test)
 
 def chunk_file(parts: Path, k: int) -> Path:
     "The file of chunk `k` of a dataset being written into the folder `parts`."
     return parts/f'chunk{k:06d}.npy'
 
 # %% ../nbs/19_fast.ipynb #598b2ff2
+def _images(parts: Path, chunk: int, a: int, b: int):
+    "Images `a` to `b - 1` of a dataset from its chunk files in `parts`, one chunk in memory at a time."
+    for k in range(a // chunk, math.ceil(b / chunk)):
+        yield np.load(chunk_file(parts, k))[max(a - k * chunk, 0):b - k * chunk]
+
 def _assemble(out: Path, parts: Path, n: int, prompts, digits, recipe: dict):
     "Stream the chunk files into `out` (.npz with images, prompts, labels, recipe), atomically."
     with atomic_write(out) as tmp, zipfile.ZipFile(tmp, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
         with z.open('images.npy', 'w', force_zip64=True) as f:
             np.lib.format.write_array_header_1_0(f, dict(descr='|u1', fortran_order=False, shape=(n, 28, 28)))
-            for k in range(math.ceil(n / recipe['chunk'])): f.write(np.load(chunk_file(parts, k)).tobytes())
+            for x in _images(parts, recipe['chunk'], 0, n): f.write(x.tobytes())
         for name, arr in (('prompts', np.array(prompts)), ('labels', digits), ('recipe', np.array(json.dumps(recipe)))):
             with z.open(f'{name}.npy', 'w', force_zip64=True) as f: np.lib.format.write_array(f, arr)
 
@@ -74,24 +96,70 @@ def _dataset_model(sampler, checkpoint, device, steps, guidance, schedule) -> tu
 # %% ../nbs/19_fast.ipynb #b2ceb0be
 def write_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int = 1000, checkpoint=None, device=None,
                   steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, guidance_schedule: str = DEFAULT_SCHEDULE,
-                  progress: bool = True, callback=None) -> Path:
-    "Generate `n` balanced digits into the .npz `out` in resumable chunks (see above); `callback(done, total)` after each chunk."
-    out = _check_dataset_args(out, n, chunk, sampler)
+                  progress: bool = True, callback=None, format: str = 'npz', n_test: int | None = None) -> Path:
+    """Generate `n` balanced digits into the .npz `out` in resumable chunks (see above); `callback(done, total)` after each chunk.
+    `format='mnist'`: `n` training and `n_test` (default `n // 6`) test digits as MNIST's IDX files in `out/MNIST/raw` (returned; see below)."""
+    out, n_test = _check_dataset_args(out, n, chunk, sampler, format, n_test)
     model, steps, guidance, schedule = _dataset_model(sampler, checkpoint, device, steps, guidance, guidance_schedule)
     prompts, digits = dataset_prompts(n, seed)
     recipe = dict(kind='dataset', n=int(n), seed=int(seed), sampler=sampler, steps=steps, guidance=guidance, guidance_schedule=schedule, chunk=int(chunk),
                   textdiff_mnist=__version__, weights=weights_fingerprint(model))
-    parts = out.with_name(out.name + '.parts'); parts.mkdir(parents=True, exist_ok=True); mf = parts/'manifest.json'
+    if n_test:       # the test split goes on where the training split ends: images n .. n + n_test - 1, their own seeds and prompts
+        more, md = dataset_prompts(n + n_test, seed)
+        prompts, digits, recipe = prompts + more[n:], np.concatenate([digits, md[n:]]), dict(recipe, format='mnist', n_test=n_test)
+    total = len(prompts)
+    parts = out/'MNIST.parts' if n_test else out.with_name(out.name + '.parts')
+    parts.mkdir(parents=True, exist_ok=True); mf = parts/'manifest.json'
     if mf.exists() and (old := json.loads(mf.read_text())) != recipe:
         raise DatasetError(f"{parts} holds an unfinished dataset made with other settings ({old}); repeat them, or delete {parts}")
     with atomic_write(mf) as tmp: Path(tmp).write_text(json.dumps(recipe))
-    K = math.ceil(n / chunk)
+    K = math.ceil(total / chunk)
     for k in progress_bar(range(K), leave=False) if progress else range(K):
         if not chunk_file(parts, k).exists():
-            ix = range(k * chunk, min(n, (k + 1) * chunk))
+            ix = range(k * chunk, min(total, (k + 1) * chunk))
             imgs = run_sampler(model, [prompts[i] for i in ix], [dataset_seed(seed, i) for i in ix], sampler, steps, guidance, schedule or DEFAULT_SCHEDULE)
             with atomic_write(chunk_file(parts, k)) as tmp, open(tmp, 'wb') as f: np.save(f, to_uint8(imgs))
-        if callback is not None: callback(min(n, (k + 1) * chunk), n)
-    _assemble(out, parts, n, prompts, digits, recipe)
+        if callback is not None: callback(min(total, (k + 1) * chunk), total)
+    if n_test: out = _assemble_mnist(out, parts, n, prompts, digits, [dataset_seed(seed, i) for i in range(total)], recipe)
+    else: _assemble(out, parts, n, prompts, digits, recipe)
     shutil.rmtree(parts)
     return out
+
+# %% ../nbs/19_fast.ipynb #e7121b14
+def idx_header(shape) -> bytes:
+    "The header of an IDX file of unsigned bytes with `shape`: magic `0x0000080D` (D dimensions), then each dimension as a big-endian uint32."
+    if not 1 <= len(shape) <= 255 or not all(0 <= s < 2**32 for s in shape): raise ValueError(f"IDX cannot hold the shape {tuple(shape)}")
+    return struct.pack(f'>{1 + len(shape)}I', 0x0800 | len(shape), *shape)
+
+def write_idx(path, data, shape=None) -> Path:
+    "Write uint8 `data` as an uncompressed IDX file (MNIST's format), atomically. `data`: an array; or, with `shape`, arrays that fill `shape` along its first axis."
+    if shape is None: data = np.asarray(data); shape, data = data.shape, [data]
+    shape = tuple(int(s) for s in shape); done = 0
+    with atomic_write(path) as tmp, open(tmp, 'wb') as f:
+        f.write(idx_header(shape))
+        for x in data:
+            x = np.ascontiguousarray(x)
+            if x.dtype != np.uint8 or x.shape[1:] != shape[1:]: raise ValueError(f"IDX data must be uint8 pieces of shape (k, {', '.join(map(str, shape[1:]))}), got {x.dtype} {x.shape}")
+            f.write(x.tobytes()); done += len(x)
+        if done != shape[0]: raise ValueError(f"IDX data has {done} items; its shape {shape} needs {shape[0]}")
+    return Path(path)
+
+# %% ../nbs/19_fast.ipynb #629077b9
+MNIST_FILES = {'train': ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'), 't10k': ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')}
+
+def _assemble_mnist(out: Path, parts: Path, n: int, prompts, digits, seeds, recipe: dict) -> Path:
+    "Write `out/MNIST/raw` from the chunk files (images before `n`: training split, the rest: test split); all of it appears at once, by one rename."
+    stage = Path(tempfile.mkdtemp(dir=out, prefix='.MNIST.', suffix='.tmp'))
+    try:
+        raw = stage/'raw'; raw.mkdir()
+        for split, (a, b) in (('train', (0, n)), ('t10k', (n, len(prompts)))):
+            images, labels = MNIST_FILES[split]
+            write_idx(raw/images, _images(parts, recipe['chunk'], a, b), (b - a, 28, 28))
+            write_idx(raw/labels, np.asarray(digits[a:b], np.uint8))
+            with atomic_write(raw/f'{split}-prompts.json') as tmp: tmp.write_text(json.dumps(dict(prompts=list(prompts[a:b]), seeds=list(seeds[a:b]))))
+        with atomic_write(raw/'recipe.json') as tmp: tmp.write_text(json.dumps(recipe, indent=1))
+        umask = os.umask(0); os.umask(umask); os.chmod(stage, 0o777 & ~umask)      # mkdtemp's folder is private
+        os.rename(stage, out/'MNIST')
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True); raise
+    return out/'MNIST'/'raw'

@@ -21,27 +21,32 @@ from .captions import require_digit, NoDigitError, ignored_words, IgnoredWordsWa
 from .text_encoder import MAX_WORDS, prompt_words
 from .schedule import from_model_space
 from .samplers import Denoiser, SAMPLERS, GUIDANCE_SCHEDULES, seeded_start, sample
-from .unet import resolve_device, DeviceError
-from .checkpoint import load_model, CheckpointError, weights_fingerprint, fast_weights, fast_card
+from .unet import resolve_device, DeviceError, model_device
+from .samplers import NOISE_CLIP
+from .onnx_backend import BACKENDS, BackendError, resolve_backend, ort_model, model_fingerprint
+from .checkpoint import load_model, CheckpointError, weights_fingerprint, fast_weights, fast_card, weights_file
 
 # %% auto #0
-__all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES',
-           'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GRID_STYLES',
-           'GenerationError', 'bundled_weights', 'check_device', 'get_model', 'model_for', 'check_int',
-           'check_prompt_length', 'validate_request', 'ignored_note', 'expand_prompts', 'image_seed', 'image_seeds',
-           'Request', 'prompt_vectors', 'run_sampler', 'generate', 'to_pil', 'labelled_grid', 'make_recipe',
-           'check_output_path', 'save_samples', 'read_recipe', 'regenerate', 'grid_prompts', 'style_grid']
+__all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'DEFAULT_BACKEND', 'SAME_SEED_TOLERANCE',
+           'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES', 'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY',
+           'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GRID_STYLES', 'GenerationError', 'bundled_weights', 'check_device',
+           'get_model', 'in_backend', 'model_for', 'check_int', 'check_prompt_length', 'validate_request',
+           'ignored_note', 'expand_prompts', 'image_seed', 'image_seeds', 'Request', 'prompt_vectors', 'run_sampler',
+           'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe',
+           'regenerate', 'grid_prompts', 'style_grid']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.9, 'interval'
+DEFAULT_BACKEND = 'auto'      # ONNX Runtime when the [onnx] extra is installed and the model runs on the CPU, else torch (chapter 9b)
+SAME_SEED_TOLERANCE = 2       # in 1/255: the most a pixel may differ between backends or CPUs for the same recipe
 MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS = 1000, 50.0, 2000, 200
-BUNDLED_WEIGHTS = 'textdiff_mnist.pt'
+BUNDLED_WEIGHTS = 'textdiff_mnist'      # a pretrained directory: model.safetensors, config.json, README.md (chapter 9)
 
 class GenerationError(ValueError):
     "Invalid input to `generate`: the message says what was wrong and what is accepted."
 
 def bundled_weights() -> Path:
-    "Path of the weights shipped with the package."
+    "Path of the weights shipped with the package (a pretrained directory)."
     return weights_dir()/BUNDLED_WEIGHTS
 
 def check_device(device='auto') -> torch.device:
@@ -61,16 +66,27 @@ def get_model(checkpoint=None, device=None):
     if checkpoint is None and not path.exists():
         raise CheckpointError(f"the bundled weights {path} are missing: reinstall the package or pass checkpoint=")
     if not path.exists(): raise CheckpointError(f"checkpoint {path} does not exist")
-    return _cached_model(str(path.resolve()), path.stat().st_mtime, str(dev or check_device('auto')))
+    return _cached_model(str(path.resolve()), weights_file(path).stat().st_mtime, str(dev or check_device('auto')))
 
 # %% ../nbs/12_generate.ipynb #770db331
-def model_for(sampler: str, checkpoint=None, device=None):
-    "The model `generate` runs for `sampler`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`."
-    if not SAMPLERS[sampler].student or isinstance(checkpoint, torch.nn.Module): return get_model(checkpoint, device)
+def in_backend(model, backend: str = DEFAULT_BACKEND):
+    "`model` as `backend` runs it: itself for torch, else its passes in ONNX Runtime (exported into the cache on first use, chapter 9b)."
+    try: b = resolve_backend(backend, model_device(model))
+    except BackendError as e: raise GenerationError(str(e)) from None
+    if b == 'torch' or getattr(model, 'backend', 'torch') == b: return model
+    return ort_model(model, meta=dict(defaults=dict(sampler=DEFAULT_SAMPLER, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE,
+                                                    guidance_schedule=DEFAULT_SCHEDULE, noise_clip=NOISE_CLIP)))
+
+def model_for(sampler: str, checkpoint=None, device=None, backend: str = DEFAULT_BACKEND):
+    "The model `generate` runs for `sampler` with `backend`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`. A model passed in stays in torch unless `backend='onnxruntime'`."
+    if isinstance(checkpoint, torch.nn.Module):
+        model = get_model(checkpoint, device)
+        return in_backend(model, backend) if backend == 'onnxruntime' else model
+    if not SAMPLERS[sampler].student: return in_backend(get_model(checkpoint, device), backend)
     path = Path(checkpoint) if checkpoint is not None else fast_weights()
     steps = fast_card(path)['steps']                     # CheckpointError unless the file is a distilled student
     model = get_model(path, device); model.fast_steps = steps
-    return model
+    return in_backend(model, backend)
 
 # %% ../nbs/12_generate.ipynb #bbebd432
 def check_int(name: str, v, lo: int, hi: int) -> int:
@@ -93,7 +109,7 @@ def check_prompt_length(prompt: str, max_words: int = MAX_WORDS) -> str:
 
 # %% ../nbs/12_generate.ipynb #d60cf54a
 def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE, sampler=DEFAULT_SAMPLER, seed=0,
-                     guidance_schedule=DEFAULT_SCHEDULE):
+                     guidance_schedule=DEFAULT_SCHEDULE, backend=DEFAULT_BACKEND):
     "Check the inputs of `generate`; returns the prompts as a list. Raises `GenerationError`."
     if isinstance(prompts, str): prompts = [prompts]
     try: prompts = list(prompts)
@@ -115,6 +131,7 @@ def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANC
     if guidance_schedule not in GUIDANCE_SCHEDULES:
         raise GenerationError(f"guidance schedule must be one of {', '.join(GUIDANCE_SCHEDULES)}, got {guidance_schedule!r}")
     check_int('seed', seed, 0, 2**63 - 1)
+    if backend not in BACKENDS: raise GenerationError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     return prompts
 
 # %% ../nbs/12_generate.ipynb #1573c1cb
@@ -152,9 +169,10 @@ class Request:
     sampler: str = DEFAULT_SAMPLER
     seed: int = 0
     guidance_schedule: str = DEFAULT_SCHEDULE
+    backend: str = DEFAULT_BACKEND
 
     def __post_init__(self):
-        p = validate_request(self.prompts, self.n, self.steps, self.guidance, self.sampler, self.seed, self.guidance_schedule)
+        p = validate_request(self.prompts, self.n, self.steps, self.guidance, self.sampler, self.seed, self.guidance_schedule, self.backend)
         for k, v in dict(prompts=tuple(p), n=int(self.n), steps=int(self.steps), guidance=float(self.guidance), seed=int(self.seed)).items():
             object.__setattr__(self, k, v)          # frozen: set once, here
     @property
@@ -164,7 +182,7 @@ class Request:
     def args(self) -> dict:
         "The arguments of `generate` that make these images, as plain JSON values."
         return dict(prompts=list(self.prompts), n=self.n, steps=self.steps, guidance=self.guidance,
-                    guidance_schedule=self.guidance_schedule, sampler=self.sampler, seed=self.seed)
+                    guidance_schedule=self.guidance_schedule, sampler=self.sampler, seed=self.seed, backend=self.backend)
 
 # %% ../nbs/12_generate.ipynb #91c1a54e
 def prompt_vectors(model, prompts, seeds, style_prior: bool = True) -> torch.Tensor:
@@ -192,10 +210,10 @@ def run_sampler(model, prompts, seeds, sampler: str = DEFAULT_SAMPLER, steps: in
 def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
              sampler: str = DEFAULT_SAMPLER, seed: int = 0, checkpoint=None, progress: bool = False,
              callback=None, batch_size: int = 250, guidance_schedule: str = DEFAULT_SCHEDULE,
-             device=None, amp: bool = True) -> torch.Tensor:
+             device=None, amp: bool = True, backend: str = DEFAULT_BACKEND) -> torch.Tensor:
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts (or a `Request`), e.g. `generate('a thick seven', n=4)`."
-    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    model = get_model(checkpoint, device) if isinstance(checkpoint, torch.nn.Module) else model_for(req.sampler, checkpoint, device)
+    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
+    model = model_for(req.sampler, checkpoint, device, req.backend)
     for p in req.prompts: check_prompt_length(p, model.text_encoder.max_words)
     if note := ignored_note(req.prompts): warnings.warn(IgnoredWordsWarning(note), stacklevel=2)   # drawn all the same
     allp, seeds = req.image_prompts, req.seeds
@@ -220,14 +238,16 @@ def labelled_grid(images, prompts, n: int = 1, scale: int = 2) -> Image.Image:
 
 # %% ../nbs/12_generate.ipynb #1b65d5e7
 RECIPE_KEY = 'textdiff-mnist-recipe'    # the PNG text chunk holding the recipe (in an .npz: the `recipe` entry)
-GENERATE_ARGS = ('prompts', 'n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')
+GENERATE_ARGS = ('prompts', 'n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')   # and 'backend' (recipes before 0.2 lack it: torch)
 
 def make_recipe(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
-                sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None) -> dict:
-    "What `generate(prompts, n, ...)` (or a `Request`) needs to make the same images again: its arguments, per-image seeds, version, weights."
-    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule)
-    model = checkpoint if isinstance(checkpoint, torch.nn.Module) else model_for(req.sampler, checkpoint)
-    return dict(req.args(), seeds=req.seeds, textdiff_mnist=__version__, weights=weights_fingerprint(model))
+                sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None,
+                backend: str = DEFAULT_BACKEND) -> dict:
+    "What `generate(prompts, n, ...)` (or a `Request`) needs to make the same images again: its arguments, per-image seeds, version, weights, and the backend that ran."
+    req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
+    model = model_for(req.sampler, checkpoint, None, req.backend)
+    return dict(req.args(), backend=getattr(model, 'backend', 'torch'), seeds=req.seeds, textdiff_mnist=__version__,
+                weights=model_fingerprint(model))
 
 # %% ../nbs/12_generate.ipynb #bb3c9184
 SAMPLE_FORMATS = ('.png', '.npz')
@@ -279,10 +299,19 @@ def regenerate(recipe, checkpoint=None, device=None) -> torch.Tensor:
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
         raise GenerationError(f"the recipe lacks {', '.join(missing)}; a recipe has {', '.join(GENERATE_ARGS)} and weights")
-    model = model_for(r['sampler'], checkpoint, device)
-    if (fp := weights_fingerprint(model)) != r['weights']:
+    backend = r.get('backend', 'torch')
+    try: resolve_backend(backend)
+    except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
+    model = model_for(r['sampler'], checkpoint, device, backend)
+    if (fp := model_fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
-    return generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model)
+    images = generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model, backend=backend)
+    if isinstance(recipe, (str, Path)) and Path(recipe).suffix.lower() == '.npz':       # the file holds the pixels: check them
+        with np.load(recipe) as z: stored = z['images'].astype(np.int16)
+        if (d := int(np.abs(to_uint8(images).astype(np.int16) - stored.reshape(len(images), 28, 28)).max())) > SAME_SEED_TOLERANCE:
+            raise GenerationError(f"{recipe}: the images made again differ from the stored ones by up to {d}/255, more than the "
+                                  f"{SAME_SEED_TOLERANCE}/255 that the same recipe guarantees")
+    return images
 
 # %% ../nbs/12_generate.ipynb #61f5a2c7
 GRID_STYLES = ('', 'thick', 'thin', 'slanted right', 'leaning left', 'wide', 'narrow')

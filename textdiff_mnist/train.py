@@ -18,20 +18,21 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import Dataset, DataLoader
 from fastcore.basics import patch
 from fastprogress.fastprogress import progress_bar
-from .core import generator_for, save_image, machine_info, machine_label
+from .core import generator_for, save_image, image_grid, machine_info, machine_label
 from .schedule import make_schedule, q_sample, v_target, v_to_x0, v_to_eps, to_model_space
 from .text_encoder import add_typo, TextEncoder
 from .unet import (DiffusionModel, UNetConfig, DeviceError, model_config as sized_config, resolve_device,
                                  schedule_on, amp_context)
-from .generation import style_grid
+from .generation import style_grid, grid_prompts, run_sampler
 from .report import plot_history
 from .metrics import label_blobs
 from .checkpoint import (CKPT_FORMAT, CheckpointError, save_checkpoint, read_checkpoint,
                                        load_model, export_weights, weights_fingerprint)
 
 # %% auto #0
-__all__ = ['V1_WEIGHTS', 'RECIPES', 'TrainConfig', 'TrainingData', 'erase_specks', 'make_captions', 'Tokenizer', 'Denoiser',
-           'TrainState', 'train', 'Recipe', 'train_recipe']
+__all__ = ['V1_WEIGHTS', 'TENSORBOARD_MISSING', 'SAMPLE_PROMPTS', 'RECIPES', 'TrainConfig', 'TrainingData', 'erase_specks',
+           'make_captions', 'Tokenizer', 'Denoiser', 'TrainState', 'require_tensorboard', 'sample_strip', 'train',
+           'Recipe', 'train_recipe']
 
 # %% ../nbs/11_train.ipynb #5e88db35
 @dataclass
@@ -214,12 +215,13 @@ def _mean_over_ranks(values: list[float], device) -> list[float]:
 # %% ../nbs/11_train.ipynb #79dd2b1a
 @patch
 def train_step(self: TrainState, batch, total: int, data_seconds: float = 0.) -> float:
-    "One optimizer step on `batch` (x0, t, noise, token ids) of a run of `total` steps; returns the loss (mean over ranks)."
+    "One optimizer step on `batch` (x0, t, noise, token ids) of a run of `total` steps; returns the loss (mean over ranks), and keeps the step's loss, PSNR, cosine and learning rate in `last`."
     t0, cfg, sched = time.perf_counter(), self.config, self.sched
     x0, t, noise, ids = (b.to(self.device, non_blocking=True) for b in batch)
     with amp_context(self.device, self.amp): v_pred = self.net(q_sample(sched, x0, t, noise), t, ids).float()
     loss = F.mse_loss(v_pred, v_target(sched, x0, noise, t))
-    for pg in self.opt.param_groups: pg['lr'] = _lr_at(cfg, self.step, total)
+    lr = _lr_at(cfg, self.step, total)
+    for pg in self.opt.param_groups: pg['lr'] = lr
     self.opt.zero_grad(set_to_none=True); loss.backward()          # under DDP: gradients averaged over ranks here
     torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip); self.opt.step()
     d = min(cfg.ema_decay, (1 + self.step) / (10 + self.step))
@@ -230,6 +232,7 @@ def train_step(self: TrainState, batch, total: int, data_seconds: float = 0.) ->
     r = self.running
     self.running = dict(loss=r['loss'] + lv, psnr=r['psnr'] + psnr, cos=r['cos'] + cos, n=r['n'] + 1,
                         seconds=r['seconds'] + data_seconds + time.perf_counter() - t0)
+    self.last = dict(loss=lv, psnr=psnr, cos=cos, lr=lr)           # for the TensorBoard log (not checkpointed)
     self.step += 1
     return lv
 
@@ -275,6 +278,34 @@ def _save_epoch_figures(state: TrainState, out_dir: Path, epoch: int):
     save_image(style_grid(state.ema, steps=state.config.sample_steps), out_dir/'samples'/f'epoch_{epoch:03d}.png')
     plot_history(state.history, out_dir/'curves.png')
 
+# %% ../nbs/11_train.ipynb #0f60d303
+TENSORBOARD_MISSING = 'TensorBoard logs (--log-dir, log_dir=) need the tensorboard package: pip install "textdiff-mnist[train]"'
+
+def require_tensorboard():
+    "torch's `SummaryWriter` class, or one ImportError naming the `train` extra when tensorboard is not installed."
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError: raise ImportError(TENSORBOARD_MISSING, name='tensorboard') from None
+    return SummaryWriter
+
+
+# %% ../nbs/11_train.ipynb #ea58dd59
+SAMPLE_PROMPTS = grid_prompts(('',))          # 'zero' ... 'nine'
+
+def sample_strip(model: DiffusionModel, steps: int = 10, seed: int = 0):
+    "The ten digit words drawn by `model` from the fixed seeds `seed` ... `seed`+9, labelled, in one row (a PIL image)."
+    imgs = run_sampler(model, SAMPLE_PROMPTS, [seed + i for i in range(len(SAMPLE_PROMPTS))], 'dpm', steps)
+    return image_grid(imgs, SAMPLE_PROMPTS, ncols=10)
+
+def _log_step(writer, state: TrainState):
+    "The step just taken: its loss, PSNR, cosine and learning rate, at global step `state.step` (steps done)."
+    for k, v in state.last.items(): writer.add_scalar(f'train/{k}', v, state.step)
+
+def _log_epoch(writer, state: TrainState, row: dict):
+    "History row `row`'s loss, PSNR and cosine, and the EMA model's `sample_strip`, at the epoch's last step."
+    for k in ('loss', 'psnr', 'cos'): writer.add_scalar(f'epoch/{k}', row[k], row['step'])
+    writer.add_image('samples', np.asarray(sample_strip(state.ema, state.config.sample_steps)), row['step'], dataformats='HW')
+
+
 # %% ../nbs/11_train.ipynb #dd866591
 def _start_state(ckpt_path: Path, model_config, config: TrainConfig | None, resume: bool, device='cpu', amp: bool = True) -> TrainState:
     "The state to train from: the checkpoint at `ckpt_path` if resuming and it exists, else a fresh one (`model_config`: a size name too)."
@@ -299,22 +330,28 @@ def _epoch_line(h: dict, epochs: int) -> str:
     return (f"epoch {h['epoch']}/{epochs} step {h['step']}: loss {h['loss']:.4f} psnr {h['psnr']:.2f} dB "
             f"cos {h['cos']:.4f} ({h['seconds']:.0f} s)")
 
-def _after_step(state: TrainState, epoch: int, spe: int, total: int, stop_at: int, out_dir: Path, log, main: bool):
-    "Close the epoch (history row, checkpoint, figures) or write the periodic checkpoint; only rank 0 (`main`) writes."
+def _after_step(state: TrainState, epoch: int, spe: int, total: int, stop_at: int, out_dir: Path, log, main: bool, writer=None):
+    "Log the step; close the epoch (history row, checkpoint, figures) or write the periodic checkpoint; only rank 0 (`main`) writes."
     cfg, ckpt_path = state.config, out_dir/'last.pt'
+    if writer is not None: _log_step(writer, state)            # a writer only on rank 0
     if state.step % spe == 0:
         row = state.end_epoch(epoch + 1, _lr_at(cfg, state.step - 1, total))
         if main:
-            log(_epoch_line(row, cfg.epochs)); save_checkpoint(ckpt_path, state.to_checkpoint())
+            log(_epoch_line(row, cfg.epochs))
+            if writer is not None: _log_epoch(writer, state, row); writer.flush()   # the log holds every step a checkpoint holds
+            save_checkpoint(ckpt_path, state.to_checkpoint())
             if cfg.sample_every and (epoch + 1) % cfg.sample_every == 0: _save_epoch_figures(state, out_dir, epoch + 1)
         state.model.train()
-    elif main and (state.step % cfg.ckpt_every == 0 or state.step == stop_at): save_checkpoint(ckpt_path, state.to_checkpoint())
+    elif main and (state.step % cfg.ckpt_every == 0 or state.step == stop_at):
+        if writer is not None: writer.flush()
+        save_checkpoint(ckpt_path, state.to_checkpoint())
 
 # %% ../nbs/11_train.ipynb #1509b024
 def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | dict | str | None = None,
           config: TrainConfig | None = None, resume: bool = True, progress: bool = True, log=print, device='auto',
-          amp: bool = True, workers: int | None = None, on_step=None) -> dict:
-    "Train (or resume) a model into `out_dir` on `device` (one rank of a DDP run under torchrun); returns the final checkpoint."
+          amp: bool = True, workers: int | None = None, on_step=None, log_dir=None) -> dict:
+    "Train (or resume) a model into `out_dir` on `device` (one rank of a DDP run under torchrun), with TensorBoard logs in `log_dir` if given; returns the final checkpoint."
+    if log_dir is not None: require_tensorboard()             # no tensorboard: one error before anything is written
     dev, rank, world = _init_distributed(device); main = rank == 0
     out_dir = Path(out_dir); ckpt_path = out_dir/'last.pt'
     if main: out_dir.mkdir(parents=True, exist_ok=True); [f.unlink() for f in out_dir.glob('.last.pt.*.tmp')]   # killed mid-write
@@ -329,18 +366,23 @@ def train(out_dir, data: TrainingData | None = None, model_config: UNetConfig | 
     if state.step and main: log(f"resumed from {ckpt_path} at step {state.step} (epoch {state.step // spe + 1})")
     workers, tok = (2 if dev.type == 'cuda' else 0) if workers is None else workers, Tokenizer.of(state.model)
     state.model.train()
-    while state.step < stop_at:
-        epoch, first = divmod(state.step, spe)
-        batches = _epoch_loader(_EpochBatches(data, cfg, epoch, spe, N, state.sched.T, tok, rank, world), first, workers, dev.type == 'cuda')
-        bar = progress_bar(batches, total=spe - first, leave=False) if progress and main else batches
-        tick = time.perf_counter()
-        for batch in bar:
-            state.train_step(batch, total, data_seconds=time.perf_counter() - tick)
-            if on_step is not None: on_step(state)
-            if progress and main: bar.comment = f"epoch {epoch + 1}/{cfg.epochs} loss {state.running['loss'] / state.running['n']:.4f}"
-            _after_step(state, epoch, spe, total, stop_at, out_dir, log, main)
-            if state.step >= stop_at: break
+    # a resumed run forgets what a killed one logged after its checkpoint: TensorBoard drops the events from purge_step on
+    writer = require_tensorboard()(str(log_dir), purge_step=state.step + 1) if log_dir is not None and main else None
+    try:
+        while state.step < stop_at:
+            epoch, first = divmod(state.step, spe)
+            batches = _epoch_loader(_EpochBatches(data, cfg, epoch, spe, N, state.sched.T, tok, rank, world), first, workers, dev.type == 'cuda')
+            bar = progress_bar(batches, total=spe - first, leave=False) if progress and main else batches
             tick = time.perf_counter()
+            for batch in bar:
+                state.train_step(batch, total, data_seconds=time.perf_counter() - tick)
+                if on_step is not None: on_step(state)
+                if progress and main: bar.comment = f"epoch {epoch + 1}/{cfg.epochs} loss {state.running['loss'] / state.running['n']:.4f}"
+                _after_step(state, epoch, spe, total, stop_at, out_dir, log, main, writer)
+                if state.step >= stop_at: break
+                tick = time.perf_counter()
+    finally:
+        if writer is not None: writer.close()
     if world > 1: dist.barrier()              # rank 0's last checkpoint is written before anyone reads it
     return read_checkpoint(ckpt_path)
 
@@ -378,16 +420,17 @@ def _recipe_card(name: str, ck: dict, command: str, device, init: str | None = N
     return card
 
 # %% ../nbs/11_train.ipynb #420525b1
-def train_recipe(name: str, out_dir, device='auto', progress: bool = True, log=print, amp: bool = True, workers=None):
-    "Run recipe `name` into `out_dir` (resuming; its base first, into `out_dir/<base>`), then export its weights and card to `out_dir/textdiff_mnist.pt` (returned; None on ranks > 0)."
+def train_recipe(name: str, out_dir, device='auto', progress: bool = True, log=print, amp: bool = True, workers=None, log_dir=None):
+    "Run recipe `name` into `out_dir` (resuming; its base first, into `out_dir/<base>`), then export its weights and card to `out_dir/textdiff_mnist.pt` (returned; None on ranks > 0). TensorBoard logs in `log_dir` (the base's in `log_dir/<base>`) if given."
     if name not in RECIPES: raise ValueError(f"unknown recipe {name!r}: choose from {', '.join(RECIPES)}")
     r, out_dir = RECIPES[name], Path(out_dir); cfg, init = r.config, None
     if r.base:
         init = out_dir/r.base/'textdiff_mnist.pt'
-        if not init.exists(): train_recipe(r.base, out_dir/r.base, device, progress, log, amp, workers)
+        if not init.exists(): train_recipe(r.base, out_dir/r.base, device, progress, log, amp, workers, None if log_dir is None else Path(log_dir)/r.base)
         if dist.is_initialized(): dist.barrier()                      # rank 0 has exported the base's weights
         cfg = TrainConfig(**{**asdict(cfg), 'init': str(init)})
-    ck = train(out_dir, model_config=r.model_size, config=cfg, progress=progress, log=log, device=device, amp=amp, workers=workers)
+    ck = train(out_dir, model_config=r.model_size, config=cfg, progress=progress, log=log, device=device, amp=amp, workers=workers,
+               log_dir=log_dir)
     if int(os.environ.get('RANK', 0)): return None
     world = int(os.environ.get('WORLD_SIZE', 1))
     cmd = (f"torchrun --nproc-per-node {world} $(which textdiff-mnist) " if world > 1 else "textdiff-mnist ") + f"train --recipe {name} --out {out_dir}"

@@ -110,9 +110,9 @@ PROMPT_MODES = {'typed': str,                                              # the
 
 class DiffusionModel(nn.Module):
     "Text encoder + conditional UNet, built from (and carrying) a `UNetConfig`."
-    def __init__(self, cfg: UNetConfig | None = None):
+    def __init__(self, cfg: UNetConfig | dict | None = None):
         super().__init__()
-        self.cfg = cfg or UNetConfig()
+        self.cfg = UNetConfig(**cfg) if isinstance(cfg, dict) else cfg or UNetConfig()     # a dict: as config.json stores it (chapter 9)
         self.text_encoder = TextEncoder(**self.cfg.text)
         self.unet = ConditionalUNet(self.cfg)
     prompt_mode = 'parsed'        # what the encoder reads: 'typed', 'canonical' or 'parsed' (PROMPT_MODES; chapter 14a measures why)
@@ -127,6 +127,15 @@ class DiffusionModel(nn.Module):
         if unknown: raise ValueError(f"unknown model config keys {sorted(unknown)}")
         return cls(UNetConfig(**d))
     def n_params(self) -> int: return sum(p.numel() for p in self.parameters())
+    def save_pretrained(self, path, card: dict | None = None, history=None):
+        "Write the model to the directory `path`: model.safetensors (float16), config.json, README.md model card (chapter 9)."
+        from textdiff_mnist.checkpoint import save_pretrained
+        return save_pretrained(self, path, card=card, history=history)
+    @classmethod
+    def from_pretrained(cls, path) -> 'DiffusionModel':
+        "The model in a directory written by `save_pretrained` (or in any checkpoint file), in eval mode (chapter 9)."
+        from textdiff_mnist.checkpoint import read_checkpoint, model_from_checkpoint
+        return model_from_checkpoint(read_checkpoint(path), path, cls=cls)
 
 # %% ../nbs/08_unet.ipynb #f1afa2a7
 MODEL_SIZES = {'tiny': TINY_CONFIG, 'default': UNetConfig(),

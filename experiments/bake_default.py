@@ -1,0 +1,33 @@
+"""Bake the default's guidance (1.9, 'interval' schedule) into a copy of the bundled model: one network pass per
+step instead of two on the guided steps (36 -> 20 passes for ten digits at 20 steps). Stage A of chapter 18's
+distillation with the default's guidance; resumable. Writes OUT/baked.pt (a training-style checkpoint) and OUT/bake.json.
+
+    python experiments/bake_default.py --out runs/bake --steps 1000
+"""
+import argparse, copy, json, time
+from dataclasses import asdict
+from pathlib import Path
+import torch
+from textdiff_mnist.checkpoint import save_checkpoint, CKPT_FORMAT, weights_fingerprint
+from textdiff_mnist.train import TrainingData
+from textdiff_mnist.distill import DistillConfig, train_stage
+from textdiff_mnist.generation import get_model, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--out', default='runs/bake'); ap.add_argument('--steps', type=int, default=1000)
+    ap.add_argument('--threads', type=int, default=1)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    teacher = get_model(device='cpu').eval()
+    cfg = DistillConfig(guidance=DEFAULT_GUIDANCE, guidance_schedule=DEFAULT_SCHEDULE, bake_steps=a.steps, rounds=(), ckpt_every=100)
+    student = copy.deepcopy(teacher)
+    r = train_stage(student, teacher, TrainingData.mnist(), cfg, 0, a.steps, 0, out, log=lambda m: print(time.strftime('%H:%M:%S'), m, flush=True))
+    card = dict(kind='guidance-baked', teacher=weights_fingerprint(teacher), guidance=DEFAULT_GUIDANCE, guidance_schedule=DEFAULT_SCHEDULE,
+                recipe=asdict(cfg), result=r, command=f"python experiments/bake_default.py --out {a.out} --steps {a.steps} --threads {a.threads}")
+    save_checkpoint(out/'baked.pt', dict(format=CKPT_FORMAT, model_config=student.config(), ema=student.state_dict(), card=json.dumps(card)))
+    (out/'bake.json').write_text(json.dumps(dict(card, fingerprint=weights_fingerprint(student)), indent=1))
+    print('done', weights_fingerprint(student))
+
+if __name__ == '__main__': main()
