@@ -2,6 +2,7 @@
 #   make demo   installs what is missing, then generates digits for a prompt with the bundled weights
 #   make test   installs what is missing, builds the docs site, then runs every chapter as Jupyter's "Run All" would,
 #               and the pytest suite (CLI, server, docs in a browser, the wheel in a fresh environment)
+#   make contract   the API contract: schemathesis, all checks, 100 examples, against `textdiff-mnist serve` (a few minutes)
 # Regenerating shipped artefacts is separate and explicit (hours on 2 CPU cores; never part of a test):
 #   make results    the benchmark (results/bench.*, plots), the sample grid, the screenshots (UI, server page, docs),
 #                   the server's load test, README.md and index
@@ -18,10 +19,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROMPT ?= a thick slanted 4
 TDM := $(BIN)/textdiff-mnist
+# schemathesis in a virtual environment of its own (its pins are not the project's), at the version the contract was checked with
+SCHEMATHESIS_VERSION := 4.32.5
+CONTRACT_VENV ?= .venv-contract
+CONTRACT_STAMP := $(CONTRACT_VENV)/.installed-schemathesis-$(SCHEMATHESIS_VERSION)
 # what the working tree holds (tracked changes and untracked, not ignored, files): a test run must leave it as it was
 TREE_STATE := { git status --porcelain; git diff HEAD --binary | sha1sum; }
 
-.PHONY: install demo test test-slow export readme results weights distill evaluator docs
+.PHONY: install demo test test-slow export readme results weights distill evaluator docs contract
 
 install: $(STAMP)
 
@@ -29,8 +34,15 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(BIN)/python -m pip install -q -e ".[dev,docs,serve,train,hub]"    # the test suite covers the docs site, the server and the TensorBoard logs
+	$(BIN)/python -m pip install -q -e ".[dev,docs,serve,train,hub,onnx]"    # the test suite covers the docs site, the server and the TensorBoard logs
 	touch $(STAMP)
+
+$(CONTRACT_STAMP):
+	test -x $(CONTRACT_VENV)/bin/python || $(PYTHON) -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(CONTRACT_VENV)/bin/python -m pip install -q schemathesis==$(SCHEMATHESIS_VERSION)
+	rm -f $(CONTRACT_VENV)/.installed-schemathesis-*
+	touch $@
 
 demo: $(STAMP)
 	$(TDM) demo "$(PROMPT)" --out demo.png
@@ -38,7 +50,7 @@ demo: $(STAMP)
 # Every notebook top to bottom in a real kernel (two at a time, one torch thread each: two 2-thread processes on
 # 2 cores thrash), then pytest (which opens every page of the docs site just built in Chromium); finally, the run must
 # have changed no file of the repository.
-test: docs
+test: docs $(CONTRACT_STAMP)
 	@$(TREE_STATE) > $(VENV)/.tree-before
 	$(BIN)/python tools/run_all.py --workers 2
 	$(BIN)/python -m pytest -q
@@ -46,7 +58,7 @@ test: docs
 	@cmp -s $(VENV)/.tree-before $(VENV)/.tree-after || { echo "the tests changed files of the repository:"; git status --short; exit 1; }
 
 # The same with the chapters' full runs opted in (training, evaluator, benchmark sweep: hours). They write to runs/.
-test-slow: $(STAMP)
+test-slow: $(STAMP) $(CONTRACT_STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py --workers 1 --timeout 36000
 	$(BIN)/python -m pytest -q --runslow
 
@@ -89,3 +101,8 @@ evaluator: $(STAMP)
 # The docs site from the notebooks into _docs/ (Sphinx + MyST-NB, offline, no Quarto; fails on a warning): tools/build_docs.py
 docs: $(STAMP)
 	$(BIN)/python tools/build_docs.py
+
+# The API contract in full (schemathesis.toml says what it allows and why; tests/test_contract.py runs a bounded one):
+# schemathesis against `textdiff-mnist serve` with its default limits on 127.0.0.1; prints how long it took
+contract: $(STAMP) $(CONTRACT_STAMP)
+	CONTRACT_VENV=$(CONTRACT_VENV) $(BIN)/python tools/contract.py --max-examples 100 --seed 1

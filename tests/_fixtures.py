@@ -5,7 +5,7 @@ a separate fixture in every module that imports it, so a session-scoped one woul
 
 - `tiny_model`: an untrained `DiffusionModel(TINY_CONFIG)`, seeded: for tests that need *a* model, not a good one.
   Tests must not train or modify it.
-- `tiny_weights`: the same model as a weights file (the format of `textdiff_mnist/weights/`), for code that takes a path.
+- `tiny_weights`: the same model as a weights file (`.pt`, as a training run exports it; chapter 9), for code that takes a path.
 - `tiny_cli_run`: one tiny model trained from the command line (`textdiff-mnist train --tiny`, `TINY_TRAIN_ARGS`:
   50 steps, a checkpoint every 10), started in the background when first asked for, so that a test can do other work
   while it trains; `.result()` waits for it and returns its run directory (with `last.pt`).

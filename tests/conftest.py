@@ -3,6 +3,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The ONNX Runtime backend exports the bundled networks on first use into its cache: a fresh one per test session, so the
+# suite exports them once and never trusts graphs left by an earlier run (chapter 9b; subprocesses inherit it).
+if 'TEXTDIFF_MNIST_ONNX_CACHE' not in os.environ:
+    import tempfile
+    os.environ['TEXTDIFF_MNIST_ONNX_CACHE'] = tempfile.mkdtemp(prefix='textdiff-onnx-')
 sys.path.insert(0, str(ROOT / 'tools'))         # tools/serve_harness.py: start_server, stop_server, load_test
 
 def pytest_addoption(parser):

@@ -13,10 +13,11 @@ from .core import DIGIT_WORDS
 
 # %% auto #0
 __all__ = ['ATTRIBUTES', 'SYNONYMS', 'HELDOUT_SYNONYMS', 'TRAIN_TEMPLATES', 'HELDOUT_TEMPLATES', 'TRAIN_POSTFIXES',
-           'HELDOUT_POSTFIXES', 'INTENSIFIERS', 'TRAIN_FRAMES', 'HELDOUT_FRAMES', 'STOPWORDS', 'FILLER',
-           'IGNORED_EXAMPLE', 'STYLE_PRIOR', 'caption', 'captions_for', 'ParsedPrompt', 'parse_prompt',
-           'distractor_prompts', 'NoDigitError', 'require_digit', 'IgnoredWordsWarning', 'ignored_words',
-           'canonical_prompt', 'style_prior', 'complete_style']
+           'HELDOUT_POSTFIXES', 'INTENSIFIERS', 'TRAIN_FRAMES', 'HELDOUT_FRAMES', 'STOPWORDS', 'MAX_NUMBER_DIGITS',
+           'NUMBER_HINT', 'FILLER', 'IGNORED_EXAMPLE', 'STYLE_PRIOR', 'caption', 'captions_for', 'ParsedPrompt',
+           'parse_prompt', 'distractor_prompts', 'NoDigitError', 'require_digit', 'NumberError', 'ParsedNumber',
+           'read_number', 'read_prompt', 'digit_prompts', 'IgnoredWordsWarning', 'ignored_words', 'canonical_prompt',
+           'style_prior', 'complete_style']
 
 # %% ../nbs/03_captions.ipynb #b58358ba
 ATTRIBUTES = ('thickness', 'slant', 'width')   # the same order as in `attributes.ATTRIBUTES`
@@ -287,16 +288,105 @@ class NoDigitError(ValueError):
     "The prompt does not name exactly one digit 0-9."
 
 def require_digit(text) -> ParsedPrompt:
-    "Parse `text` and raise `NoDigitError` unless it names exactly one digit."
+    "Parse `text` and raise `NoDigitError` unless it names exactly one digit; a prompt that names a number is pointed to `write`."
     hint = "name one digit 0-9 as a word or numeral, e.g. 'a thick slanted seven' or 'a narrow 4'"
     if not isinstance(text, str) or not text.strip():
         raise NoDigitError(f"The prompt {text!r} is empty: {hint}.")
     p = parse_prompt(text)
+    if p.digit is not None: return p
+    try: num = read_number(text)
+    except NumberError as e: num, why = None, str(e)
+    if num is not None:
+        raise NoDigitError(f"The prompt {text!r} names the number {num.digits}, not one digit 0-9: draw numbers with "
+                           f"`textdiff_mnist.write` (the command line's generate and the server draw them too), or {hint}.")
     if p.ambiguous:
-        raise NoDigitError(f"The prompt {text!r} names several digits ({', '.join(map(str, p.digits))}): {hint}.")
-    if p.digit is None:
-        raise NoDigitError(f"No digit found in the prompt {text!r}: {hint}.")
-    return p
+        together = f" (to draw the number, write '{''.join(map(str, p.digits))}')" if 'apart' in why else ''
+        raise NoDigitError(f"The prompt {text!r} names several digits ({', '.join(map(str, p.digits))}){together}: {hint}.")
+    raise NoDigitError(f"No digit found in the prompt {text!r}: {hint}.")
+
+# %% ../nbs/03_captions.ipynb #b2e1d4c3
+MAX_NUMBER_DIGITS = 12
+NUMBER_HINT = ("a number is 2 to 12 digits written together ('2026', '007'), in groups joined by one hyphen or space "
+               "('555-0199'), or spelled digit by digit ('four two'), e.g. 'a thick slanted 42'")
+
+class NumberError(NoDigitError):
+    "The prompt names neither one digit nor one number that can be drawn (the message says what is accepted)."
+
+@dataclass
+class ParsedNumber:
+    "A number a prompt asks for: its `digits` as a string ('007'), the attribute `levels` for all of them, and the character `span` of `text` it was read from."
+    digits: str
+    levels: tuple
+    span: tuple = (0, 0)
+    def __len__(self) -> int: return len(self.digits)
+
+_SPAN = re.compile(r'[a-z]+|[0-9]+')
+
+def _numeral_runs(low: str) -> list[tuple]:
+    "Runs of numeral tokens joined by exactly one hyphen or space: (start, end, groups, sign, decimal) each."
+    toks = [(m.start(), m.end()) for m in _SPAN.finditer(low)]
+    runs, i = [], 0
+    while i < len(toks):
+        a, b = toks[i]
+        if not low[a].isdigit(): i += 1; continue
+        groups, j = [low[a:b]], i
+        while j + 1 < len(toks) and low[toks[j+1][0]].isdigit() and low[toks[j][1]:toks[j+1][0]] in (' ', '-'):
+            j += 1; groups.append(low[toks[j][0]:toks[j][1]])
+        s, e = a, toks[j][1]
+        sign = s > 0 and low[s-1] in '-−' and (s == 1 or not low[s-2].isalnum())
+        decimal = (e + 1 < len(low) and low[e] in '.,' and low[e+1].isdigit()) or (s >= 2 and low[s-1] == '.' and low[s-2].isdigit())
+        runs.append((s, e, groups, sign, decimal)); i = j + 1
+    return runs
+
+def _spelled_runs(low: str) -> list[tuple]:
+    "Runs of two or more digit words (exact spellings) with only spaces, hyphens or commas between: (start, end, digits) each."
+    toks = [(m.start(), m.end(), m.group()) for m in _SPAN.finditer(low)]
+    runs, cur = [], []
+    for a, b, w in toks + [(len(low), len(low), '')]:
+        if w in DIGIT_WORDS and (not cur or re.fullmatch(r'[ ,-]+', low[cur[-1][1]:a])): cur.append((a, b, w)); continue
+        if len(cur) >= 2: runs.append((cur[0][0], cur[-1][1], ''.join(str(DIGIT_WORDS.index(x[2])) for x in cur)))
+        cur = [(a, b, w)] if w in DIGIT_WORDS else []
+    return runs
+
+def read_number(text) -> ParsedNumber:
+    "The number `text` asks for, or `NumberError` saying why it is not one. Call it on prompts that `parse_prompt` reads as no single digit: those keep their one-digit reading."
+    if not isinstance(text, str) or not text.strip(): raise NumberError(f"The prompt {text!r} is empty: {NUMBER_HINT}.")
+    low, q = text.lower(), repr(text)
+    runs = _numeral_runs(low)
+    for s, e, g, sign, dec in runs:
+        if dec: raise NumberError(f"The prompt {q} has a decimal number: only whole numbers are drawn; {NUMBER_HINT}.")
+        if sign: raise NumberError(f"The prompt {q} has a negative number ({low[s-1:e]}): only the digits are drawn, no signs; {NUMBER_HINT}.")
+    nums = [(s, e, ''.join(g)) for s, e, g, _, _ in runs if max(map(len, g)) >= 2]
+    apart = [g for s, e, g, _, _ in runs if len(g) > 1 and max(map(len, g)) < 2]       # '4 2': single numerals in a row
+    singles = [x for s, e, g, _, _ in runs if max(map(len, g)) < 2 for x in g]
+    spelled = _spelled_runs(low)
+    inside = lambda a, b: any(s <= a and b <= e for s, e, _ in spelled)
+    words = [m.group() for m in _SPAN.finditer(low) if not m.group().isdigit() and _digit_of(m.group()) is not None
+             and not inside(m.start(), m.end())]
+    cands = nums + spelled
+    if not cands and len(apart) == 1 and len(apart[0]) == len(singles) and not words:
+        raise NumberError(f"The prompt {q} names the digits {' '.join(singles)} apart: to draw the number, write them together, "
+                          f"'{''.join(singles)}'; or name one digit 0-9.")
+    if not cands: raise NumberError(f"No digit or number found in the prompt {q}: name one digit 0-9, or {NUMBER_HINT}.")
+    values = list(dict.fromkeys(c[2] for c in cands))
+    if len(values) > 1 or singles or words:
+        others = values + singles + [str(_digit_of(w)) for w in words]
+        raise NumberError(f"The prompt {q} names {' and '.join(dict.fromkeys(others))}, which disagree: name one number; {NUMBER_HINT}.")
+    s, e, digits = cands[0]
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise NumberError(f"The prompt {q} names a number of {len(digits)} digits: at most {MAX_NUMBER_DIGITS} are drawn; {NUMBER_HINT}.")
+    seen = _scan(text[:s] + ' ' + text[e:])[0]
+    return ParsedNumber(digits, tuple(next(iter(x)) if len(x) == 1 else None for x in seen), (s, e))
+
+def read_prompt(text):
+    "What a prompt asks for: a `ParsedPrompt` if it names one digit (the reading it always had), else a `ParsedNumber`; else `NumberError`, naming what is accepted."
+    p = parse_prompt(text)
+    return p if p.digit is not None else read_number(text)
+
+def digit_prompts(text, number: ParsedNumber) -> list[str]:
+    "One prompt per digit of `number`: `text` with the number replaced by that digit's numeral ('a thick 42' -> 'a thick 4', 'a thick 2')."
+    s, e = number.span
+    return [text[:s] + d + text[e:] for d in number.digits]
 
 # %% ../nbs/03_captions.ipynb #f8cb1d44
 FILLER = frozenset('''

@@ -93,6 +93,7 @@ def export_weights(ckpt_path, dest, card: dict | None = None):
 # %% ../nbs/09_checkpoint.ipynb #af00976e
 def weights_fingerprint(model: torch.nn.Module) -> str:
     "Short sha256 of a model's weights (as float16), the same for a checkpoint and its exported weights file."
+    if (fp := getattr(model, 'fingerprint', None)) is not None: return fp     # a model run elsewhere (ONNX Runtime, chapter 9b) carries its own
     h = hashlib.sha256()
     for k, v in sorted(model.state_dict().items()):
         h.update(k.encode()); h.update(str(tuple(v.shape)).encode())

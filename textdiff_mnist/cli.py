@@ -63,6 +63,15 @@ def _device_opts(g):
     g.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     g.add_argument('--no-amp', action='store_true', help='no bf16 autocast on CUDA (full float32); the CPU always runs float32')
 
+def _backend_opt(g):
+    "`--backend`, for every command that generates."
+    from textdiff_mnist.generation import DEFAULT_BACKEND
+    from textdiff_mnist.onnx_backend import BACKENDS
+    g.add_argument('--backend', choices=BACKENDS, default=DEFAULT_BACKEND,
+                   help='auto (the default): ONNX Runtime for the bundled weights when the onnx extra is installed and the model runs on the CPU, '
+                        'else torch; '
+                        'torch; or onnxruntime (CPU only, needs the onnx extra; chapter 9b)')
+
 def _gen_opts(g, n=1, samplers=None):
     "The sampling options of `generate` and `demo`, with the library's defaults."
     from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
@@ -75,7 +84,7 @@ def _gen_opts(g, n=1, samplers=None):
                         '(the default); constant: the same at every step')
     g.add_argument('--sampler', choices=samplers or tuple(STEPS), default=DEFAULT_SAMPLER)
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
-    _device_opts(g)
+    _device_opts(g); _backend_opt(g)
 
 def _one_command(add):
     "A parser holding just the subcommand that `add` declares (for the checks below)."
@@ -102,13 +111,36 @@ def _cmd_generate(a):
     if getattr(a, 'gif', None): _check_gif(a.gif)
     if getattr(a, 'gif', None) and SAMPLERS[a.sampler].student:
         raise _CLIError(f'--gif animates the steps of dpm, ddim or ddpm; --sampler {a.sampler} (a few steps of the distilled student) has no --gif')
-    req = Request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
-    model = model_for(req.sampler, a.checkpoint, a.device)                                         # loaded here, once
+    if _number_prompt(a.prompts): return _cmd_write(a)                                             # a number: chapter 19b
+    req = Request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)    # validated here, once
+    model = model_for(req.sampler, a.checkpoint, a.device, req.backend)                                      # loaded here, once
     _say_ignored(req.prompts)
     imgs = _quiet_generate(req, checkpoint=model, progress=a.progress, amp=not a.no_amp)
     save_samples(imgs, list(req.prompts), a.out, n=req.n, recipe=make_recipe(req, checkpoint=model))
     if getattr(a, 'gif', None): _write_denoising_gif(a, req, model)
     print(f"wrote {len(imgs)} images to {a.out} (textdiff-mnist recipe {a.out} shows how they were made)")
+
+def _number_prompt(prompts) -> bool:
+    "Whether the prompts ask for a number (one prompt that names no single digit but a number); refuses bad ones in one line."
+    from textdiff_mnist.captions import read_prompt, ParsedNumber
+    try: kinds = [isinstance(read_prompt(p), ParsedNumber) for p in prompts]
+    except ValueError as e: raise _CLIError(str(e)) from None
+    if any(kinds) and len(prompts) > 1:
+        raise _CLIError("a number is written on its own: give one number prompt per call (e.g. textdiff-mnist generate '2026')")
+    return any(kinds)
+
+def _cmd_write(a):
+    "`generate` for a number prompt: `write`'s strips as a .png (one per row) or an .npz (images, widths, boxes, labels), with their recipe."
+    from textdiff_mnist.numbers import write, save_strips, number_recipe, check_number_request
+    from textdiff_mnist.generation import model_for
+    if getattr(a, 'gif', None): raise _CLIError('--gif animates single digits; a number prompt has no --gif')
+    p = a.prompts[0]
+    check_number_request(p, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)
+    model = model_for(a.sampler, a.checkpoint, a.device, a.backend)
+    imgs, boxes = write(p, a.n, a.seed, a.steps, a.guidance, a.sampler, a.backend, checkpoint=model, return_boxes=True,
+                        guidance_schedule=a.guidance_schedule)
+    save_strips(imgs, boxes, p, a.out, number_recipe(p, a.n, a.seed, a.steps, a.guidance, a.sampler, a.guidance_schedule, a.backend, checkpoint=model))
+    print(f"wrote {len(imgs)} strips of {p!r} to {a.out} (textdiff-mnist recipe {a.out} shows how they were made)")
 
 def _add_generate(sub):
     g = sub.add_parser('generate', help='generate digits for prompts and write a grid (.png) or arrays (.npz), with their recipe')
@@ -281,11 +313,11 @@ def _check_out(path, gif: bool = False, flag: str = '--out'):
 
 # %% ../nbs/13_cli.ipynb #6bc4dab6
 def _cmd_restyle(a):
-    from textdiff_mnist.generation import Request, save_samples, get_model
+    from textdiff_mnist.generation import Request, save_samples, get_model, in_backend
     from textdiff_mnist.edit import restyle, restyle_recipe
     _check_out(a.out)
-    req = Request(a.prompt, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
-    model = get_model(a.checkpoint, a.device)
+    req = Request(a.prompt, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)    # validated here, once
+    model = in_backend(get_model(a.checkpoint, a.device), req.backend)
     recipe = restyle_recipe(a.input, req, a.strength, checkpoint=model)      # reads and checks the input
     _say_ignored(a.prompt)
     imgs = restyle(a.input, req, a.strength, checkpoint=model, amp=not a.no_amp)
@@ -306,12 +338,12 @@ def _add_restyle(sub):
 
 # %% ../nbs/13_cli.ipynb #4a554c66
 def _cmd_interpolate(a):
-    from textdiff_mnist.generation import Request, save_samples, get_model
+    from textdiff_mnist.generation import Request, save_samples, get_model, in_backend
     from textdiff_mnist.edit import interpolate, interpolate_recipe, save_gif
     _check_out(a.out, gif=True)
-    req = Request([a.prompt_a, a.prompt_b], 1, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule)    # validated here, once
+    req = Request([a.prompt_a, a.prompt_b], 1, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)    # validated here, once
     kw = dict(frames=a.frames, seed_b=a.seed_b)
-    model = get_model(a.checkpoint, a.device)
+    model = in_backend(get_model(a.checkpoint, a.device), req.backend)
     recipe = interpolate_recipe(req, checkpoint=model, **kw)
     _say_ignored([a.prompt_a, a.prompt_b])
     imgs = interpolate(req, checkpoint=model, amp=not a.no_amp, **kw)
@@ -349,7 +381,8 @@ def _cmd_dataset(a):
     from textdiff_mnist.fast import write_dataset, DatasetError
     if a.n_test is not None and a.format != 'mnist':
         raise _CLIError(f"--n-test is the size of the test split of --format mnist; --format {a.format} has no split")
-    try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet, format=a.format, n_test=a.n_test)
+    try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet, format=a.format, n_test=a.n_test,
+                                  backend=a.backend)
     except DatasetError as e: raise _CLIError(_dataset_flags(str(e))) from None
     if a.format == 'npz': print(f"wrote {a.n} images to {out}")
     else: print(f"wrote {a.n} training and {json.loads((out/'recipe.json').read_text())['n_test']} test images to {out}; "
@@ -371,6 +404,7 @@ def _add_dataset(sub):
     d.add_argument('--checkpoint', default=None, help='weights (default: the bundled student for fast, else the bundled model)')
     d.add_argument('--device', default='auto', help='auto (default), cpu, cuda, cuda:N or mps')
     d.add_argument('--quiet', action='store_true', help='no progress bar (default: a progress bar)')
+    _backend_opt(d)
     d.set_defaults(func=_cmd_dataset)
 
 # %% ../nbs/13_cli.ipynb #61b9e3a2
@@ -416,13 +450,24 @@ def _export_safetensors(src: Path, out: Path) -> Path:
     if out.exists() and not out.is_dir(): raise _CLIError(f"--out {out} is a file: --format safetensors writes a directory")
     return export_pretrained(src, out)
 
-EXPORT_FORMATS = {'safetensors': _export_safetensors}     # --format: its writer (src, out) -> what it wrote
+def _export_onnx(src: Path | None, out: Path) -> Path:
+    "chapter 9b's graphs and manifest: of `src` into OUT, or (no --checkpoint) of the bundled model and its fast student into OUT/<name>"
+    from textdiff_mnist.generation import model_for, get_model, bundled_weights, DEFAULT_SAMPLER
+    from textdiff_mnist.checkpoint import fast_weights
+    from textdiff_mnist.onnx_backend import export_onnx
+    if out.exists() and not out.is_dir(): raise _CLIError(f"--out {out} is a file: --format onnx writes a directory")
+    if src is not None: return export_onnx(get_model(src, 'cpu'), out)
+    for sampler, path in ((DEFAULT_SAMPLER, bundled_weights()), ('fast', fast_weights())):
+        export_onnx(model_for(sampler, device='cpu', backend='torch'), out/path.name)
+    return out
+
+EXPORT_FORMATS = {'safetensors': _export_safetensors, 'onnx': _export_onnx}     # --format: its writer (src, out) -> what it wrote
 
 def _cmd_export(a):
     "The `export` subcommand: `--checkpoint` (default: the bundled model) written as `--format` to `--out`."
     from textdiff_mnist.generation import bundled_weights
-    src = Path(a.checkpoint) if a.checkpoint is not None else bundled_weights()
-    if not src.exists(): raise _CLIError(f"--checkpoint {src} does not exist")
+    src = Path(a.checkpoint) if a.checkpoint is not None else None if a.format == 'onnx' else bundled_weights()
+    if src is not None and not src.exists(): raise _CLIError(f"--checkpoint {src} does not exist")
     out = EXPORT_FORMATS[a.format](src, Path(a.out))
     print(f"wrote {out}" + (f" ({', '.join(sorted(f.name for f in out.iterdir()))})" if out.is_dir() else ''))
 
@@ -430,7 +475,8 @@ def _add_export(sub):
     e = sub.add_parser('export', help='convert a checkpoint into a standard format (default: safetensors, the layout the package ships)')
     e.add_argument('--format', choices=tuple(EXPORT_FORMATS), default='safetensors',
                    help=f"what to write (default: safetensors; one of: {', '.join(EXPORT_FORMATS)})")
-    e.add_argument('--out', required=True, help='where to write it (required; for safetensors a directory, created, its files replaced)')
+    e.add_argument('--out', required=True, help='where to write it (required): a directory, created, its files replaced; for onnx without '
+                   '--checkpoint, OUT/textdiff_mnist and OUT/textdiff_mnist_fast (the bundled model and its fast student)')
     e.add_argument('--checkpoint', default=None,
                    help='a training checkpoint or weights .pt, the evaluator .pt, or a pretrained directory (default: the bundled model)')
     e.set_defaults(func=_cmd_export)

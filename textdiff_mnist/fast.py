@@ -16,7 +16,7 @@ from .core import atomic_write, to_uint8
 from .captions import captions_for
 from .checkpoint import weights_fingerprint
 from .samplers import SAMPLERS
-from .generation import model_for, run_sampler, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
+from .generation import model_for, run_sampler, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, DEFAULT_BACKEND
 
 # %% auto #0
 __all__ = ['MAX_DATASET', 'MAX_CHUNK', 'FORMATS', 'MNIST_FILES', 'dataset_prompts', 'dataset_seed', 'DatasetError', 'chunk_file',
@@ -87,23 +87,24 @@ def _assemble(out: Path, parts: Path, n: int, prompts, digits, recipe: dict):
             with z.open(f'{name}.npy', 'w', force_zip64=True) as f: np.lib.format.write_array(f, arr)
 
 # %% ../nbs/19_fast.ipynb #894ba88a
-def _dataset_model(sampler, checkpoint, device, steps, guidance, schedule) -> tuple:
+def _dataset_model(sampler, checkpoint, device, steps, guidance, schedule, backend=DEFAULT_BACKEND) -> tuple:
     "(model, steps, guidance, schedule) of a dataset, as its recipe records them: a student sampler runs the student's own steps, unguided."
-    model = model_for(sampler, checkpoint, device or 'auto').eval()
+    model = model_for(sampler, checkpoint, device or 'auto', backend).eval()
     if SAMPLERS[sampler].student: return model, getattr(model, 'fast_steps', None), 0.0, None
     return model, int(steps), float(guidance), schedule
 
 # %% ../nbs/19_fast.ipynb #b2ceb0be
 def write_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int = 1000, checkpoint=None, device=None,
                   steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, guidance_schedule: str = DEFAULT_SCHEDULE,
-                  progress: bool = True, callback=None, format: str = 'npz', n_test: int | None = None) -> Path:
+                  progress: bool = True, callback=None, format: str = 'npz', n_test: int | None = None,
+                  backend: str = DEFAULT_BACKEND) -> Path:
     """Generate `n` balanced digits into the .npz `out` in resumable chunks (see above); `callback(done, total)` after each chunk.
     `format='mnist'`: `n` training and `n_test` (default `n // 6`) test digits as MNIST's IDX files in `out/MNIST/raw` (returned; see below)."""
     out, n_test = _check_dataset_args(out, n, chunk, sampler, format, n_test)
-    model, steps, guidance, schedule = _dataset_model(sampler, checkpoint, device, steps, guidance, guidance_schedule)
+    model, steps, guidance, schedule = _dataset_model(sampler, checkpoint, device, steps, guidance, guidance_schedule, backend)
     prompts, digits = dataset_prompts(n, seed)
     recipe = dict(kind='dataset', n=int(n), seed=int(seed), sampler=sampler, steps=steps, guidance=guidance, guidance_schedule=schedule, chunk=int(chunk),
-                  textdiff_mnist=__version__, weights=weights_fingerprint(model))
+                  textdiff_mnist=__version__, weights=weights_fingerprint(model), backend=getattr(model, 'backend', 'torch'))
     if n_test:       # the test split goes on where the training split ends: images n .. n + n_test - 1, their own seeds and prompts
         more, md = dataset_prompts(n + n_test, seed)
         prompts, digits, recipe = prompts + more[n:], np.concatenate([digits, md[n:]]), dict(recipe, format='mnist', n_test=n_test)

@@ -23,7 +23,7 @@ from .schedule import from_model_space
 from .samplers import Denoiser, SAMPLERS, GUIDANCE_SCHEDULES, seeded_start, sample
 from .unet import resolve_device, DeviceError, model_device
 from .samplers import NOISE_CLIP
-from .onnx_backend import BACKENDS, BackendError, resolve_backend, ort_model, model_fingerprint
+from .onnx_backend import BACKENDS, BackendError, resolve_backend, ort_model
 from .checkpoint import load_model, CheckpointError, weights_fingerprint, fast_weights, fast_card, weights_file
 
 # %% auto #0
@@ -69,8 +69,9 @@ def get_model(checkpoint=None, device=None):
     return _cached_model(str(path.resolve()), weights_file(path).stat().st_mtime, str(dev or check_device('auto')))
 
 # %% ../nbs/12_generate.ipynb #770db331
-def in_backend(model, backend: str = DEFAULT_BACKEND):
-    "`model` as `backend` runs it: itself for torch, else its passes in ONNX Runtime (exported into the cache on first use, chapter 9b)."
+def in_backend(model, backend: str = DEFAULT_BACKEND, bundled: bool = False):
+    "`model` as `backend` runs it: itself for torch, else its passes in ONNX Runtime (exported into the cache on first use, chapter 9b). 'auto' exports only the `bundled` networks."
+    if backend == 'auto' and not bundled: return model       # exporting other weights costs seconds per file: asked for, not automatic
     try: b = resolve_backend(backend, model_device(model))
     except BackendError as e: raise GenerationError(str(e)) from None
     if b == 'torch' or getattr(model, 'backend', 'torch') == b: return model
@@ -78,15 +79,14 @@ def in_backend(model, backend: str = DEFAULT_BACKEND):
                                                     guidance_schedule=DEFAULT_SCHEDULE, noise_clip=NOISE_CLIP)))
 
 def model_for(sampler: str, checkpoint=None, device=None, backend: str = DEFAULT_BACKEND):
-    "The model `generate` runs for `sampler` with `backend`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`. A model passed in stays in torch unless `backend='onnxruntime'`."
-    if isinstance(checkpoint, torch.nn.Module):
-        model = get_model(checkpoint, device)
-        return in_backend(model, backend) if backend == 'onnxruntime' else model
-    if not SAMPLERS[sampler].student: return in_backend(get_model(checkpoint, device), backend)
+    """The model `generate` runs for `sampler` with `backend`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`.
+    `backend='auto'` runs the bundled networks in ONNX Runtime when it is installed and the device is the CPU; other weights, and models passed in, stay in torch unless `backend='onnxruntime'`."""
+    if isinstance(checkpoint, torch.nn.Module): return in_backend(get_model(checkpoint, device), backend)
+    if not SAMPLERS[sampler].student: return in_backend(get_model(checkpoint, device), backend, bundled=checkpoint is None)
     path = Path(checkpoint) if checkpoint is not None else fast_weights()
     steps = fast_card(path)['steps']                     # CheckpointError unless the file is a distilled student
     model = get_model(path, device); model.fast_steps = steps
-    return in_backend(model, backend)
+    return in_backend(model, backend, bundled=checkpoint is None)
 
 # %% ../nbs/12_generate.ipynb #bbebd432
 def check_int(name: str, v, lo: int, hi: int) -> int:
@@ -247,7 +247,7 @@ def make_recipe(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
     model = model_for(req.sampler, checkpoint, None, req.backend)
     return dict(req.args(), backend=getattr(model, 'backend', 'torch'), seeds=req.seeds, textdiff_mnist=__version__,
-                weights=model_fingerprint(model))
+                weights=weights_fingerprint(model))
 
 # %% ../nbs/12_generate.ipynb #bb3c9184
 SAMPLE_FORMATS = ('.png', '.npz')
@@ -303,7 +303,7 @@ def regenerate(recipe, checkpoint=None, device=None) -> torch.Tensor:
     try: resolve_backend(backend)
     except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
     model = model_for(r['sampler'], checkpoint, device, backend)
-    if (fp := model_fingerprint(model)) != r['weights']:
+    if (fp := weights_fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
     images = generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model, backend=backend)
     if isinstance(recipe, (str, Path)) and Path(recipe).suffix.lower() == '.npz':       # the file holds the pixels: check them

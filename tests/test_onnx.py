@@ -1,0 +1,70 @@
+"""The ONNX export and the ONNX Runtime backend (chapter 9b), end to end: the command line's export of a checkpoint
+other than the bundled one, the bundled graphs against torch, the extra missing, a tampered cache rebuilt, recipes.
+The session's cache is a fresh directory (conftest.py), so the bundled graphs are exported once per test session."""
+import json, subprocess
+import numpy as np
+import pytest
+import torch
+from textdiff_mnist import cli
+from textdiff_mnist import onnx_backend as ob
+from textdiff_mnist.generation import generate, get_model, model_for, in_backend, make_recipe, regenerate, save_samples
+
+pytest_plugins = ['_fixtures']
+pytest.importorskip('onnxruntime', reason='the onnx extra (pip install -e ".[onnx]") is part of the test install')
+
+def test_export_command_and_a_checkpoint_of_ones_own(tiny_weights, tmp_path):
+    from _fixtures import CLI
+    out = tmp_path/'onnx'
+    r = subprocess.run([CLI, 'export', '--format', 'onnx', '--checkpoint', str(tiny_weights), '--out', str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    d = out
+    man = ob.read_manifest(d)                                         # every graph's sha256 checked
+    assert man['fingerprint'] == ob.weights_fingerprint(get_model(tiny_weights, 'cpu'))
+    assert {'config', 'schedule', 'tokenizer', 'exporter', 'graphs', 'textdiff_mnist'} <= set(man)
+    om = ob.OrtModel(d)
+    kw = dict(n=2, steps=6, seed=3, checkpoint=tiny_weights)
+    a, b = generate(['seven', 'a thick 4'], backend='torch', **kw), generate(['seven', 'a thick 4'], backend='onnxruntime', **kw)
+    assert (a - b).abs().max() * 255 <= 2
+    assert not torch.equal(a[0], a[1])                                 # two seeds, two images: the passes really ran
+    assert isinstance(model_for('dpm', tiny_weights, backend='onnxruntime'), ob.OrtModel)
+
+def test_bundled_graphs_match_torch():
+    x, t = torch.randn(6, 1, 28, 28, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 1, 200, 500, 900, 999])
+    for sampler in ('dpm', 'fast'):
+        m = model_for(sampler, backend='torch'); om = in_backend(m, 'onnxruntime')
+        assert isinstance(om, ob.OrtModel) and om.fingerprint == ob.weights_fingerprint(m)
+        prompts = ['seven', 'a thick slanted 4', 'the number 2, drawn thin', '', 'zero', 'nine']
+        with torch.no_grad():
+            c = m.encode(prompts)
+            assert (om.encode(prompts) - c).abs().max() <= 1e-4
+            assert (om(x, t, c) - m(x, t, c)).abs().max() <= 1e-4
+        assert getattr(om, 'fast_steps', None) == getattr(m, 'fast_steps', None)
+
+def test_recipe_records_the_backend_and_regenerates(tmp_path):
+    p = tmp_path/'a.npz'
+    imgs = generate(['seven', 'two'], steps=4, sampler='ddim', backend='onnxruntime')
+    recipe = make_recipe(['seven', 'two'], steps=4, sampler='ddim', backend='onnxruntime')
+    assert recipe['backend'] == 'onnxruntime'
+    save_samples(imgs, ['seven', 'two'], p, recipe=recipe)
+    assert torch.equal(regenerate(p), imgs)                            # same backend, same machine: the same pixels
+    torch_imgs = generate(['seven', 'two'], steps=4, sampler='ddim', backend='torch')
+    assert (torch_imgs - imgs).abs().max() * 255 <= 2
+
+def test_without_the_extra(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(ob, '_installed', lambda *m: False)
+    assert ob.resolve_backend('auto') == 'torch'
+    out = tmp_path/'x.png'
+    with pytest.raises(SystemExit) as e: cli.main(['generate', 'seven', '--backend', 'onnxruntime', '--steps', '2', '--out', str(out)])
+    err = capsys.readouterr().err.strip()
+    assert e.value.code == 2 and len(err.splitlines()) == 1 and "textdiff-mnist[onnx]" in err, err
+    assert not out.exists()
+
+def test_another_device_is_a_clear_error():
+    with pytest.raises(ob.BackendError, match='CPU only'): ob.resolve_backend('onnxruntime', 'cuda')
+
+def test_a_tampered_graph_is_rebuilt(tiny_model):
+    om = ob.ort_model(tiny_model)
+    (om.directory/'unet.onnx').write_bytes(b'not a graph'); ob._LOADED.clear()
+    with pytest.raises(ob.OnnxExportError): ob.read_manifest(om.directory)
+    again = ob.ort_model(tiny_model)
+    assert ob.read_manifest(again.directory)['fingerprint'] == ob.weights_fingerprint(tiny_model)
