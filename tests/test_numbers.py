@@ -28,13 +28,16 @@ def test_generate_points_to_write():
 
 def test_write():
     from textdiff_mnist import write, generate
-    im, boxes = write('a thick 42', n=2, sampler='fast', return_boxes=True)
+    im, boxes = write('a thick 42', n=2, sampler='fast', backend='torch', return_boxes=True)
     assert im.shape[:3] == (2, 1, 28) and 0 <= im.min() and im.max() <= 1 and [len(b) for b in boxes] == [2, 2]
     assert all(0 <= x0 < x1 <= im.shape[-1] for b in boxes for x0, x1 in b)
-    assert torch.equal(write('a thick 42', n=2, sampler='fast'), im)
-    assert torch.equal(write('7', sampler='fast'), generate('7', sampler='fast'))
+    assert torch.equal(write('a thick 42', n=2, sampler='fast', backend='torch'), im)
+    assert torch.equal(write('7', sampler='fast', backend='torch'), generate('7', sampler='fast', backend='torch'))
 
-def test_cli_refuses_bad_numbers(tmp_path):
+def test_cli_refuses_bad_numbers(tmp_path, capsys):
+    from textdiff_mnist.cli import main
     out = tmp_path/'x.png'
-    r = subprocess.run([sys.executable, '-m', 'textdiff_mnist.cli', 'generate', '3.5', '--out', str(out)], capture_output=True, text=True)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and 'decimal' in r.stderr and not out.exists()
+    for bad in ('3.5', '-42', '4 2', '1234567890123'):
+        with pytest.raises(SystemExit) as e: main(['generate', bad, '--out', str(out)])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and not out.exists(), err

@@ -1,4 +1,5 @@
-"End-to-end: the built wheel, installed (not editable) into a fresh virtual environment, runs `textdiff-mnist demo`: the shipped weights and every data file are inside the package."
+"""End-to-end: the sdist and the wheel built from it (what a release would upload) pass `twine check`; the wheel, installed
+(not editable) into a fresh virtual environment, runs `textdiff-mnist demo`: the shipped weights and every data file are inside the package."""
 import os, subprocess, sys, sysconfig, venv, zipfile
 from pathlib import Path
 
@@ -6,10 +7,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_wheel_installs_and_runs(tmp_path):
     wheels = tmp_path/'wheels'
-    r = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', str(wheels), str(ROOT)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    whl, = wheels.glob('textdiff_mnist-*.whl')
+    # `python -m build` (the dev extra's `build`): the sdist, then the wheel built from the unpacked sdist, so a file
+    # missing from the sdist fails here too; `twine check --strict` reads both as an index would (metadata, README).
+    r = subprocess.run([sys.executable, '-m', 'build', '-o', str(wheels), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    (sdist,), (whl,) = wheels.glob('textdiff_mnist-*.tar.gz'), wheels.glob('textdiff_mnist-*.whl')
+    import textdiff_mnist, tarfile
+    assert sdist.name == f'textdiff_mnist-{textdiff_mnist.__version__}.tar.gz', sdist.name      # the version is __init__'s
+    assert f'textdiff_mnist-{textdiff_mnist.__version__}/textdiff_mnist/weights/textdiff_mnist/model.safetensors' in tarfile.open(sdist).getnames()
+    r = subprocess.run([sys.executable, '-m', 'twine', 'check', '--strict', str(sdist), str(whl)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.count('PASSED') == 2, r.stdout + r.stderr
     names = zipfile.ZipFile(whl).namelist()
     for net in ('textdiff_mnist', 'textdiff_mnist_fast', 'evaluator'):      # each shipped network: a pretrained directory (chapter 9)
         for f in ('model.safetensors', 'config.json', 'README.md'): assert f'textdiff_mnist/weights/{net}/{f}' in names, (net, f)

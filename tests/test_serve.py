@@ -74,6 +74,8 @@ def test_browser(live_server, tmp_path):
         try:
             pg = b.new_page(viewport=dict(width=900, height=760))
             pg.goto(live_server + '/')
+            pg.wait_for_function("document.querySelector('#results figcaption') && !document.body.hasAttribute('aria-busy')", timeout=30_000)   # the page opens with the default description drawn
+            assert pg.inner_text('#results figure figcaption').startswith('a thick slanted 4') and pg.is_hidden('#error')
             pg.fill('#n', '4'); pg.fill('#steps', '8'); pg.fill('#prompt', 'a wide zero')
             pg.click('#generate')
             pg.wait_for_function("document.querySelectorAll('#results img').length === 4 && !document.body.hasAttribute('aria-busy')",
@@ -116,6 +118,8 @@ def test_browser_as_you_type(live_server):
             sent = []
             pg.on('request', lambda r: sent.append(json.loads(r.post_data)) if r.url.endswith('/v1/generate') else None)
             pg.goto(live_server + '/')
+            pg.wait_for_function("document.querySelector('#results figcaption') && !document.body.hasAttribute('aria-busy')", timeout=30_000)   # the default description, drawn on opening
+            sent.clear()                                          # what typing sends, from here on
             assert pg.is_visible('#live-box')
             pg.fill('#prompt', ''); pg.fill('#n', '4'); pg.check('#live')
             assert pg.input_value('#sampler') == 'fast'

@@ -11,7 +11,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
-from .core import DIGIT_WORDS, save_image, machine_info, machine_label
+from .core import DIGIT_WORDS, save_image, machine_info, machine_label, to_uint8
 from .captions import captions_for
 from .attributes import ATTRIBUTES, LEVEL_WORDS
 from .evaluator import load_evaluator, classify
@@ -24,7 +24,8 @@ from .report import plot_history, LOW_CONFIDENCE, empty_row, worst_of, write_fai
 from .edit import edit_rows
 
 # %% auto #0
-__all__ = ['Setting', 'sweep_settings', 'accuracy_prompts', 'other_cpu', 'measure_setting', 'run_benchmark']
+__all__ = ['SPEED_SETTINGS', 'Setting', 'sweep_settings', 'accuracy_prompts', 'other_cpu', 'measure_setting', 'run_benchmark',
+           'sgemm_gflops', 'counted_flops', 'speed_rows', 'speed_table', 'backend_parity']
 
 # %% ../nbs/14_bench.ipynb #8a8ad517
 @dataclass(frozen=True)
@@ -321,3 +322,68 @@ def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', sam
     write_report(rows, meta, out_dir, stem)
     log(f"wrote {out_dir}/{stem}.json, .csv, .md and plots in {meta['wall_seconds']:.0f}s")
     return rows
+
+# %% ../nbs/14_bench.ipynb #eff2fc36
+def sgemm_gflops(n: int = 2048, repeats: int = 5) -> float:
+    "The rate (GFLOP/s) of an n×n float32 matrix product on torch's threads: the CPU's practical ceiling, best of `repeats`."
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b; best = float('inf')
+    for _ in range(repeats):
+        t0 = time.perf_counter(); a @ b; best = min(best, time.perf_counter() - t0)
+    return 2 * n ** 3 / best / 1e9
+
+def counted_flops(fn) -> int:
+    "FLOPs of `fn()` as `torch.utils.flop_counter` counts them (matrix products and convolutions; 2 per multiply-add)."
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as fc: fn()
+    return int(fc.get_total_flops())
+
+# %% ../nbs/14_bench.ipynb #c10b30cd
+SPEED_SETTINGS = (('default', DEFAULT_SAMPLER, DEFAULT_STEPS), ('fast', 'fast', None))    # (label, sampler, steps)
+
+def speed_rows(backends=('torch', 'onnxruntime'), prompts=DIGIT_WORDS, repeats: int = 10, settings=SPEED_SETTINGS, checkpoint=None) -> dict:
+    "Ten digits (one per prompt) per setting and backend: median seconds, counted GFLOP, GFLOP/s and share of the sgemm ceiling measured in the same run."
+    prompts, ceiling, rows = list(prompts), sgemm_gflops(), []
+    for label, sampler, steps in settings:
+        kw = dict(sampler=sampler, checkpoint=checkpoint, **({} if steps is None else dict(steps=steps)))
+        flops = counted_flops(lambda: generate(prompts, backend='torch', **kw))
+        for b in backends:
+            generate(prompts, backend=b, **kw)                                   # warm-up (and the first-use export)
+            ts = []
+            for _ in range(repeats):
+                t0 = time.perf_counter(); generate(prompts, backend=b, **kw); ts.append(time.perf_counter() - t0)
+            sec = float(np.median(ts)); rate = flops / sec / 1e9
+            rows.append(dict(setting=label, sampler=sampler, backend=b, images=len(prompts), seconds=sec, gflop=flops / 1e9,
+                             gflops_per_s=rate, share_of_ceiling=rate / ceiling, ceiling_seconds=flops / 1e9 / ceiling, repeats=repeats))
+    try: import onnxruntime; ort_version = onnxruntime.__version__
+    except ImportError: ort_version = None
+    return dict(ceiling_gflops=ceiling, threads=torch.get_num_threads(), machine=machine_info('cpu'), onnxruntime=ort_version, rows=rows,
+                date=datetime.date.today().isoformat())
+
+# %% ../nbs/14_bench.ipynb #6934d592
+def speed_table(sp: dict) -> str:
+    "A Markdown table of `speed_rows`' result."
+    lines = [f"Ten digits, {machine_label(sp['machine'])}; onnxruntime {sp.get('onnxruntime', '-')}; ceiling: a 2048² sgemm at {sp['ceiling_gflops']:.0f} GFLOP/s, measured in the same run.", '',
+             '| setting | backend | seconds | counted GFLOP | GFLOP/s | share of ceiling | at the ceiling |', '|---|---|---|---|---|---|---|']
+    for r in sp['rows']:
+        lines.append(f"| {r['setting']} ({r['sampler']}) | {r['backend']} | {r['seconds']:.3f} | {r['gflop']:.1f} | {r['gflops_per_s']:.0f} | "
+                     f"{r['share_of_ceiling']:.0%} | {r['ceiling_seconds']:.3f} s |")
+    return '\n'.join(lines)
+
+# %% ../nbs/14_bench.ipynb #4c6bf16b
+def backend_parity(n_per_digit: int = 200, seeds=(0, 1), backends=('torch', 'onnxruntime'), checkpoint=None, evaluator=None) -> dict:
+    "The default setting's accuracy set drawn with each backend from the same seeds: scores per backend and seed, and the per-image max pixel difference (in 1/255)."
+    ev = evaluator if evaluator is not None else load_evaluator()
+    out, diffs = dict(n_per_seed=10 * n_per_digit, seeds=list(seeds), backends=list(backends), rows=[]), []
+    for seed in seeds:
+        prompts, digits = accuracy_prompts(n_per_digit, seed); imgs = {}
+        for b in backends:
+            t0 = time.perf_counter(); imgs[b] = generate(prompts, seed=seed, checkpoint=checkpoint, backend=b)
+            out['rows'].append(dict(seed=seed, backend=b, seconds=time.perf_counter() - t0, **_score(imgs[b], digits, ev, seed)[0]))
+        a, b = (torch.from_numpy(to_uint8(imgs[k]).astype(np.int16)) for k in backends[:2])
+        diffs.append((a - b).abs().flatten(1).amax(1))
+    d = torch.cat(diffs).numpy()
+    out['max_pixel_diff'] = dict(max=int(d.max()), mean=float(d.mean()), **{f'share_{k}': float((d == k).mean()) for k in range(3)},
+                                 share_over_2=float((d > 2).mean()), n=len(d))
+    out['machine'] = machine_info('cpu')
+    return out

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/cli.html.md"""
 
 # %% ../nbs/13_cli.ipynb #5479429b
 from __future__ import annotations
-import argparse, json, os, sys, warnings
+import argparse, json, os, re, sys, warnings
 from pathlib import Path
 
 # %% auto #0
@@ -26,8 +26,22 @@ def _expected_errors():
     return (_CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError, DeviceError)
 
 # %% ../nbs/13_cli.ipynb #590831d4
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with what it accepts and what it is when not given, unless the help already says so:
+    `--steps N  sampler steps (1 or more; default: 20)`. The range comes from the option's type (`_positive_int.accepts`),
+    the default from argparse; a flag (off unless given) needs neither, a required option says `required`."""
+    _said_range = re.compile(r'-?\d[\d,._]*\s*(?:to|or more)\b|\ba number\b', re.I)
+    def _get_help_string(self, action):
+        h = action.help or ''
+        if not action.option_strings or h == argparse.SUPPRESS or action.nargs == 0: return h
+        extra = [r] if (r := getattr(action.type, 'accepts', None)) and not self._said_range.search(h) else []
+        if action.required: extra += [] if 'required' in h else ['required']
+        elif not re.search(r'\bdefault\b', h, re.I): extra.append('default: %(default)s')
+        return f"{h} ({'; '.join(extra)})" if extra else h
+
 class _OneLineParser(argparse.ArgumentParser):
-    "argparse, but a usage error is one line on stderr (`textdiff-mnist generate: error: …`, exit 2), like every other error here."
+    "argparse, but a usage error is one line on stderr (`textdiff-mnist generate: error: …`, exit 2), like every other error here; help by `_HelpFormatter`."
+    def __init__(self, *args, **kw): super().__init__(*args, **{'formatter_class': _HelpFormatter, **kw})
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
@@ -57,6 +71,8 @@ def _number(s):
     try: return float(s)
     except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
 
+_positive_int.accepts, _non_negative_int.accepts, _number.accepts = '1 or more', '0 or more', 'a number'   # said in --help
+
 # %% ../nbs/13_cli.ipynb #76ce35f5
 def _device_opts(g):
     "`--device` and `--no-amp`, for every command that runs the model."
@@ -74,15 +90,15 @@ def _backend_opt(g):
 
 def _gen_opts(g, n=1, samplers=None):
     "The sampling options of `generate` and `demo`, with the library's defaults."
-    from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE
+    from textdiff_mnist.generation import DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, MAX_IMAGES, MAX_STEPS, MAX_GUIDANCE
     from textdiff_mnist.samplers import STEPS, GUIDANCE_SCHEDULES
-    g.add_argument('--n', type=_positive_int, default=n, help='images per prompt')
-    g.add_argument('--steps', type=_positive_int, default=DEFAULT_STEPS, help='sampler steps (network evaluations)')
-    g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help='classifier-free guidance scale (0 = none)')
+    g.add_argument('--n', type=_positive_int, default=n, help=f'images per prompt, 1 to {MAX_IMAGES} (prompts x n at most {MAX_IMAGES})')
+    g.add_argument('--steps', type=_positive_int, default=DEFAULT_STEPS, help=f'sampler steps (network evaluations), 1 to {MAX_STEPS}')
+    g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help=f'classifier-free guidance scale, 0 to {MAX_GUIDANCE:g} (0: none)')
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
-                   help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth '
-                        '(the default); constant: the same at every step')
-    g.add_argument('--sampler', choices=samplers or tuple(STEPS), default=DEFAULT_SAMPLER)
+                   help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth'
+                        '; constant: the same at every step')
+    g.add_argument('--sampler', choices=samplers or tuple(STEPS), default=DEFAULT_SAMPLER, help='how to sample (chapter 10); fast: the distilled 4-step student')
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
     _device_opts(g); _backend_opt(g)
 
@@ -150,7 +166,7 @@ def _add_generate(sub):
     g.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     g.add_argument('--out', default='samples.png', help='output: .png for a labelled grid, .npz for raw images')
     g.add_argument('--progress', action='store_true', help='show a progress bar')
-    g.add_argument('--gif', default=None, help='also write the denoising as an animated GIF (noise to digits, one frame per step)')
+    g.add_argument('--gif', default=None, help='also write the denoising as an animated GIF (noise to digits, one frame per step; default: no GIF)')
     g.set_defaults(func=_cmd_generate)
 
 # %% ../nbs/13_cli.ipynb #ea4a2b2f
@@ -180,7 +196,7 @@ def _add_demo(sub):
     d = sub.add_parser('demo', help="the README's main job: a grid for a prompt with the bundled weights")
     d.add_argument('prompt', nargs='?', default='a thick slanted 4')
     _gen_opts(d, n=8)
-    d.add_argument('--out', default='demo.png')
+    d.add_argument('--out', default='demo.png', help='the grid to write')
     d.set_defaults(func=_cmd_demo)
 
 # %% ../nbs/13_cli.ipynb #3e5d766c
@@ -215,21 +231,26 @@ def _cmd_train(a):
 def _add_train(sub):
     t = sub.add_parser('train', help='train a model, or resume the checkpoint in --out')
     t.add_argument('--out', default='runs/main', help='run directory (checkpoint, sample grids, curves)')
-    t.add_argument('--recipe', choices=('v2', 'v3'), default=None, help="a named run: 'v3' reproduces the bundled weights (running 'v2', the model it fine-tunes, first; exported to OUT/textdiff_mnist.pt)")
-    t.add_argument('--epochs', type=_positive_int); t.add_argument('--batch-size', type=_positive_int)
-    t.add_argument('--lr', type=_number); t.add_argument('--seed', type=_non_negative_int)
-    t.add_argument('--subset', type=_positive_int, help='train on the first N images only')
-    t.add_argument('--max-steps', type=_positive_int, help='stop after N steps in total (resume later)')
-    t.add_argument('--sample-every', type=_non_negative_int, help='epochs between sample grids (0: never)')
-    t.add_argument('--ckpt-every', type=_positive_int, help='steps between checkpoints (also written every epoch)')
-    t.add_argument('--data-dir', default=None, help='where MNIST files are, if not in the cache')
-    t.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
-    t.add_argument('--model-size', choices=('tiny', 'default', 'large'), default=None, help='default: the bundled model; large: for a GPU')
+    t.add_argument('--recipe', choices=('v2', 'v3'), default=None, help="a named run: 'v3' reproduces the bundled weights (running 'v2', the model it fine-tunes, first; exported to OUT/textdiff_mnist.pt); default: none, the run the other options describe")
+    from textdiff_mnist.train import TrainConfig as C                   # the defaults of an option not given
+    t.add_argument('--epochs', type=_positive_int, help=f'passes over the training images (default: {C.epochs})')
+    t.add_argument('--batch-size', type=_positive_int, help=f'images per step, over all processes (default: {C.batch_size})')
+    t.add_argument('--lr', type=_number, help=f'peak learning rate (default: {C.lr:g})')
+    t.add_argument('--seed', type=_non_negative_int, help=f'seed of the run (default: {C.seed})')
+    t.add_argument('--subset', type=_positive_int, help='train on the first N images only (default: all of them)')
+    t.add_argument('--max-steps', type=_positive_int, help='stop after N steps in total, to resume later (default: no limit)')
+    t.add_argument('--sample-every', type=_non_negative_int, help=f'epochs between sample grids, 0: never (default: {C.sample_every})')
+    t.add_argument('--ckpt-every', type=_positive_int, help=f'steps between checkpoints, also written every epoch (default: {C.ckpt_every})')
+    t.add_argument('--data-dir', default=None, help='where the MNIST files are (default: the cache)')
+    t.add_argument('--threads', type=_positive_int, default=None, help="torch threads (default: torch's own choice)")
+    t.add_argument('--model-size', choices=('tiny', 'default', 'large'), default=None,
+                   help="the network: tiny, default (the bundled model's size, used when not given) or large (for a GPU)")
     t.add_argument('--tiny', action='store_true', help='= --model-size tiny (for tests and quick looks)')
     t.add_argument('--workers', type=_non_negative_int, default=None, help='DataLoader worker processes making batches (default: 2 on CUDA, 0 on CPU)')
     t.add_argument('--log-dir', default=None, help='also write TensorBoard event files here (per step: loss, PSNR, cosine, learning rate; per epoch: a sample strip); default: none, no TensorBoard logging (needs the train extra)')
     _device_opts(t)
-    t.add_argument('--no-resume', action='store_true'); t.add_argument('--no-progress', action='store_true')
+    t.add_argument('--no-resume', action='store_true', help='start afresh, even if --out holds a checkpoint of this run')
+    t.add_argument('--no-progress', action='store_true', help='no progress bar')
     t.set_defaults(func=_cmd_train)
 
 # %% ../nbs/13_cli.ipynb #80a23258
@@ -241,7 +262,7 @@ def _cmd_info(a):
 
 def _add_info(sub):
     i = sub.add_parser('info', help="print the bundled model's config and card")
-    i.add_argument('--checkpoint', default=None)
+    i.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     i.set_defaults(func=_cmd_info)
 
 # %% ../nbs/13_cli.ipynb #ee1b6247
@@ -266,8 +287,8 @@ def _add_bench(sub):
     b.add_argument('--out', default='bench_out', help='directory for results.json/.csv/.md and the plots')
     b.add_argument('--stem', default='results', help='file names: STEM.json, STEM.csv, STEM.md')
     b.add_argument('--n-per-digit', type=_positive_int, default=None, help='images per digit for the default setting (default 100, quick 20)')
-    b.add_argument('--seed', type=_non_negative_int, default=0)
-    b.add_argument('--threads', type=_positive_int, default=None, help='torch threads')
+    b.add_argument('--seed', type=_non_negative_int, default=0, help='base seed of the images measured')
+    b.add_argument('--threads', type=_positive_int, default=None, help="torch threads (default: torch's own choice)")
     b.add_argument('--no-memory', action='store_true', help='skip the fresh-process peak memory measurement')
     b.add_argument('--edit', type=_non_negative_int, nargs='?', const=True, default=None, metavar='N',
                    help='also measure editing (chapter 17) on N test digits per class (alone: 5 with --quick, 20 without; 0: not at all); '
@@ -288,8 +309,8 @@ def _cmd_serve(a):
 def _add_serve(sub):
     from textdiff_mnist.serve_settings import ServeSettings
     s = sub.add_parser('serve', help='serve the model over HTTP: POST /v1/generate, GET /v1/health, a web page at / (needs the serve extra)')
-    s.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: loopback only; any other needs --token)')
-    s.add_argument('--port', type=_positive_int, default=8000)
+    s.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: 127.0.0.1, loopback only; any other needs --token)')
+    s.add_argument('--port', type=_positive_int, default=8000, help='TCP port to listen on, 1 to 65535')
     s.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     s.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
@@ -330,7 +351,7 @@ def _add_restyle(sub):
     r = sub.add_parser('restyle', help='redraw a picture of a digit (PNG/JPEG) to match a prompt, e.g. restyle my3.png "a thick 3"')
     r.add_argument('input', help='a PNG or JPEG of one digit, any size, dark on light or light on dark')
     r.add_argument('prompt', help='what it should become, e.g. "a thick 3" or "make it a 5"')
-    r.add_argument('--strength', type=_number, default=0.5, help='0 keeps the input, 1 ignores it (default 0.5)')
+    r.add_argument('--strength', type=_number, default=0.5, help='0 to 1: 0 keeps the input, 1 ignores it (default 0.5)')
     _gen_opts(r)
     r.set_defaults(guidance=RESTYLE_GUIDANCE, guidance_schedule=RESTYLE_SCHEDULE, func=_cmd_restyle)
     r.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
@@ -416,8 +437,8 @@ def _cmd_cas(a):
 def _add_cas(sub):
     c = sub.add_parser('cas', help='Classification Accuracy Score of a dataset: train the evaluator on it, test on real MNIST')
     c.add_argument('dataset', help='an .npz written by textdiff-mnist dataset')
-    c.add_argument('--epochs', type=_positive_int, default=6)
-    c.add_argument('--seed', type=_non_negative_int, default=0)
+    c.add_argument('--epochs', type=_positive_int, default=6, help='epochs of training the evaluator on the dataset')
+    c.add_argument('--seed', type=_non_negative_int, default=0, help='seed of that training')
     c.set_defaults(func=_cmd_cas)
 
 # %% ../nbs/13_cli.ipynb #7d15e1a2

@@ -406,12 +406,13 @@ def run_server(host: str = '127.0.0.1', port: int = 8000, checkpoint=None, token
 # %% ../nbs/16_serve.ipynb #1a6679a1
 def serve_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='python -m textdiff_mnist.serve', description='Serve the model over HTTP (API + web page).')
-    p.add_argument('--host', default='127.0.0.1'); p.add_argument('--port', type=int, default=8000)
+    p.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: 127.0.0.1, loopback only; any other needs --token)')
+    p.add_argument('--port', type=int, default=8000, help='TCP port to listen on, 1 to 65535 (default: 8000)')
     p.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
-    p.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
+    p.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N or mps')
     p.add_argument('--token', default=None, help=f'require "Authorization: Bearer TOKEN" (default: ${TOKEN_ENV})')
     ServeSettings.add_arguments(p)                              # --max-images, --queue-size, ...: chapter 16a
-    p.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'])
+    p.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'], help="uvicorn's log level (default: info)")
     return p
 
 # %% ../nbs/16_serve.ipynb #a3594824

@@ -16,7 +16,8 @@ from .core import image_grid
 from .generation import (generate, labelled_grid, save_samples, get_model, image_seed,
                                      make_recipe,
                                      GenerationError, DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE,
-                                     MAX_STEPS)
+                                     DEFAULT_BACKEND, MAX_STEPS)
+from .onnx_backend import BACKENDS
 from .samplers import SAMPLERS, GUIDANCE_SCHEDULES
 from .schedule import from_model_space
 from .generation import Request, model_for, run_sampler
@@ -85,13 +86,15 @@ class GeneratorUI:
                  guidance: float = DEFAULT_GUIDANCE, sampler: str = DEFAULT_SAMPLER, seed: int = 0,
                  guidance_schedule: str = DEFAULT_SCHEDULE,
                  examples=EXAMPLE_PROMPTS, save_path: str = 'samples.png', scale: int = 3, debounce: float = 0.3,
-                 device='auto'):
+                 device='auto', backend: str = DEFAULT_BACKEND):
         self.scale, self.debounce = scale, debounce
         self.busy, self.images, self.request, self.recipe, self.history, self.last_error = False, None, None, None, [], None
         self._ended, self._rng, self._loaded = -1e9, random.Random(), set()
         self.__dict__.update(_controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_schedule, examples, save_path))
         self.device = W.Dropdown(options=available_devices(), value=str(check_device(device)), description='Device',
                                  style=dict(description_width='90px'))         # only the devices this machine has
+        self.backend = W.Dropdown(options=list(BACKENDS), value=backend, description='Backend', style=dict(description_width='90px'),
+                                  tooltip='auto: ONNX Runtime for the bundled weights on the CPU when the onnx extra is installed, else torch')
         for b in self.examples: b.on_click(lambda b: self._on_example(b))
         self.button.on_click(lambda b: self._on_generate(b))
         self.save_button.on_click(lambda b: self._on_save(b))
@@ -103,7 +106,7 @@ class GeneratorUI:
             W.HBox([W.Label('Examples:'), *self.examples], layout=W.Layout(flex_flow='row wrap')),
             W.HBox([self.n, self.sampler, self.live]), W.HBox([self.steps, self.guidance, self.schedule]),
             W.HBox([self.seed, self.random_seed, self.denoise]),
-            W.HBox([self.checkpoint, self.device]), self.progress, self.status, self.image, self.ignored, self.strip,
+            W.HBox([self.checkpoint, self.device, self.backend]), self.progress, self.status, self.image, self.ignored, self.strip,
             W.HBox([self.save_path, self.save_button, self.gif_button])])
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
@@ -127,7 +130,7 @@ def _read_request(self: GeneratorUI, draw: bool = True) -> dict:
     "The settings in the controls (after drawing a seed if *random seed* is ticked and `draw`), validated once as a `Request` (under 'request'): `GenerationError` if bad."
     if self.random_seed.value and draw: self.seed.value = self._rng.randrange(2**31)
     r = Request(self.prompt.value.strip(), self.n.value, self.steps.value, float(self.guidance.value), self.sampler.value,
-                self.seed.value, self.schedule.value)           # validated here, once; carried to generate and the recipe
+                self.seed.value, self.schedule.value, self.backend.value)    # validated here, once; carried to generate and the recipe
     return dict(prompt=r.prompts[0], n=r.n, steps=r.steps, guidance=r.guidance, sampler=r.sampler, seed=r.seed,
                 guidance_schedule=r.guidance_schedule, checkpoint=self._checkpoint_arg(), device=self.device.value, request=r)
 
@@ -143,8 +146,9 @@ def _strip(self: GeneratorUI, model, req):
 # %% ../nbs/20_ui.ipynb #08d04c80
 def _settings_label(model, req) -> str:
     "What ran, in words: for 'fast' the student's own steps (steps and guidance of the request are not used), else the request's."
-    if SAMPLERS[req['sampler']].student: return f"{req['sampler']}: the distilled student, {model.fast_steps} steps, guidance baked in"
-    return f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]})'
+    on = f", {getattr(model, 'backend', 'torch')}"
+    if SAMPLERS[req['sampler']].student: return f"{req['sampler']}: the distilled student, {model.fast_steps} steps, guidance baked in{on}"
+    return f'{req["sampler"]}, {req["steps"]} steps, guidance {req["guidance"]:g} ({req["guidance_schedule"]}){on}'
 
 @patch
 def _generate(self: GeneratorUI):
@@ -152,7 +156,7 @@ def _generate(self: GeneratorUI):
         req = self._read_request()
         self.progress.value, self.progress.bar_style = 0, ''
         self._set_status('loading the model…'); t0 = time.perf_counter()
-        model = model_for(req['sampler'], req['checkpoint'], req['device'])
+        model = model_for(req['sampler'], req['checkpoint'], req['device'], req['request'].backend)
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
         with warnings.catch_warnings():                   # said in `ui.ignored` instead of the kernel's stderr
