@@ -1,5 +1,6 @@
 "The book as a whole: every cell runs under Run All, the README's figures come from results/, inference never imports the trainer."
 import json, subprocess, sys
+import pytest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,3 +65,40 @@ def test_no_import_circle():
     g = import_graph()
     assert {'bench', 'edit', 'core', 'cli'} <= set(g) and 'core' in g['bench'] and 'bench' in g['cli']   # the parser sees imports
     assert find_cycle(g) is None, f"import circle: {' -> '.join(find_cycle(g))}"
+
+# The public surface whose parameters the docs' tables describe: `textdiff_mnist.__all__` and these, as 'module:qualname'.
+PUBLIC = ('generation:Request', 'generation:run_sampler', 'generation:model_for', 'generation:in_backend', 'generation:make_recipe',
+          'generation:regenerate', 'generation:validate_request', 'generation:get_model', 'generation:style_grid',
+          'samplers:Denoiser', 'samplers:Denoiser.__call__', 'samplers:sample', 'samplers:ddim_step', 'samplers:ddpm_step',
+          'samplers:dpm_step', 'samplers:seeded_start', 'samplers:noise_source', 'samplers:clip_noise', 'samplers:guidance_weight',
+          'samplers:sampling_timesteps', 'samplers:SamplerSpec', 'samplers:StepContext', 'ui:GeneratorUI', 'ui:EditUI',
+          'serve_settings:ServeSettings', 'checkpoint:load_model', 'checkpoint:save_pretrained', 'checkpoint:export_pretrained',
+          'unet:DiffusionModel.save_pretrained', 'unet:DiffusionModel.from_pretrained')
+PUBLIC_09B = ('onnx_backend:export_onnx', 'onnx_backend:ort_model', 'onnx_backend:OrtModel', 'onnx_backend:resolve_backend')
+
+def undocumented(names) -> list[str]:
+    "Every parameter (a dataclass's fields; a class's `__init__`'s) of `names` without a docments comment, as 'name: param'."
+    import dataclasses, importlib, inspect, textdiff_mnist
+    from fastcore.docments import docments
+    objs = [(n, getattr(textdiff_mnist, n)) for n in textdiff_mnist.__all__]
+    for spec in names:
+        mod, qual = spec.split(':'); o = importlib.import_module(f'textdiff_mnist.{mod}')
+        for part in qual.split('.'): o = getattr(o, part)
+        objs.append((qual, o))
+    missing = []
+    for name, o in objs:
+        if inspect.isclass(o) and not dataclasses.is_dataclass(o):
+            if o.__init__ is object.__init__ or '__init__' not in vars(o): continue     # e.g. an exception: no parameters of its own
+            o = o.__init__
+        catch_all = {p.name for p in inspect.signature(o).parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+        missing += [f"{name}: {k}" for k, v in docments(o).items() if not v and k not in {'self', 'cls', 'return'} | catch_all]
+    return missing
+
+def test_public_parameters_are_documented():
+    "Every parameter of the public API says in its signature what it means, its range and why its default (nbdev docments: a comment after it), so the docs' tables have no empty Details."
+    assert not (m := undocumented(PUBLIC)), f"parameters without a docments comment: {m}"
+
+@pytest.mark.xfail(strict=True, reason="nbs/09b_onnx.ipynb is generated from a source file: its docments signatures wait in /tmp/docments_09b.txt "
+                                       "for the lead; once applied this passes, and strict xfail fails until the mark is removed")
+def test_onnx_parameters_are_documented():
+    assert not (m := undocumented(PUBLIC_09B)), f"parameters without a docments comment: {m}"

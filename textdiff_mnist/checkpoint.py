@@ -77,7 +77,9 @@ def model_from_checkpoint(ck: dict, path='<checkpoint>', which: str = 'ema', cls
     return model.eval()
 
 # %% ../nbs/09_checkpoint.ipynb #27bb545f
-def load_model(path) -> DiffusionModel:
+def load_model(
+    path,   # a training checkpoint or weights .pt (read with `weights_only=True`), or a pretrained directory (safetensors, no pickle)
+) -> DiffusionModel:   # the EMA weights in the architecture the file describes, in eval mode, on the CPU
     "The EMA model stored in a checkpoint, weights file or pretrained directory."
     return model_from_checkpoint(read_checkpoint(path), path)
 
@@ -199,7 +201,14 @@ _HUB_USAGE = ("\n\n# or with huggingface_hub's mixin (pip install \"textdiff-mni
               "from huggingface_hub import PyTorchModelHubMixin\nclass HubModel(PyTorchModelHubMixin, DiffusionModel): pass\n"
               "model = HubModel.from_pretrained('{d}')")
 
-def save_pretrained(model: DiffusionModel, dest, card: dict | None = None, history=None, results=None, source: dict | None = None) -> Path:
+def save_pretrained(
+    model: DiffusionModel,        # the model to write; its weights are stored in float16, as shipped (the fingerprint is taken in float16, so it does not change)
+    dest,                         # the directory to write: model.safetensors, config.json, README.md (each file atomically)
+    card: dict | None = None,     # the model card as a dict (data, recipe, results; `kind='distilled'`, `teacher` and `steps` for a student); None: empty
+    history=None,                 # the training history, one dict per epoch (loss, PSNR, cosine); None: none
+    results=None,                 # the results folder whose model_check.json / distill.json give the card's metrics, matched by weights fingerprint; None: the source checkout's `results/` (none in an installed wheel: no metrics)
+    source: dict | None = None,   # the file the weights were converted from, `{file, sha256}` (`export_pretrained`); None: not recorded
+) -> Path:                        # the directory written
     "Write `model` as a pretrained directory `dest`: float16 weights, config.json (`DiffusionModel`'s constructor arguments), and a model card with `card` and the metrics that `results/` records for these weights."
     card = dict(card or {}); fp = weights_fingerprint(model); student = card.get('kind') == 'distilled'
     name = card.get('name') or (f"textdiff-mnist fast student ({card.get('steps')} steps)" if student else 'textdiff-mnist model')
@@ -241,7 +250,11 @@ def _sha256_file(path) -> str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()
 
-def export_pretrained(src, dest, results=None) -> Path:
+def export_pretrained(
+    src,            # any checkpoint: a training checkpoint or weights .pt, the evaluator's .pt (chapter 4), or a pretrained directory (its card's metrics are rewritten)
+    dest,           # the directory to write; not `src` itself
+    results=None,   # the results folder whose model_check.json / distill.json give the card's metrics, matched by weights fingerprint; None: the source checkout's `results/` (none in an installed wheel: no metrics)
+) -> Path:          # the directory written
     "Convert any checkpoint `src` (a training checkpoint or weights .pt, the evaluator's .pt, a pretrained directory) into the pretrained directory `dest`."
     src, dest = Path(src), Path(dest)
     if not src.exists(): raise CheckpointError(f"checkpoint {src} does not exist")

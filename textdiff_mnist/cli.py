@@ -37,7 +37,10 @@ class _HelpFormatter(argparse.HelpFormatter):
         extra = [r] if (r := getattr(action.type, 'accepts', None)) and not self._said_range.search(h) else []
         if action.required: extra += [] if 'required' in h else ['required']
         elif not re.search(r'\bdefault\b', h, re.I): extra.append('default: %(default)s')
-        return f"{h} ({'; '.join(extra)})" if extra else h
+        if not extra: return h
+        if h.endswith(')') and '(' not in (last := h[h.rfind('(') + 1:]) and 'default' in last.lower():
+            return f"{h[:h.rfind('(')]}({'; '.join(extra)}; {last}"     # one parenthesis: '(1 or more; default: 13)'
+        return f"{h} ({'; '.join(extra)})"
 
 class _OneLineParser(argparse.ArgumentParser):
     "argparse, but a usage error is one line on stderr (`textdiff-mnist generate: error: …`, exit 2), like every other error here; help by `_HelpFormatter`."
@@ -98,7 +101,9 @@ def _gen_opts(g, n=1, samplers=None):
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
                    help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth'
                         '; constant: the same at every step')
-    g.add_argument('--sampler', choices=samplers or tuple(STEPS), default=DEFAULT_SAMPLER, help='how to sample (chapter 10); fast: the distilled 4-step student')
+    choices = samplers or tuple(STEPS)
+    g.add_argument('--sampler', choices=choices, default=DEFAULT_SAMPLER,
+                   help='how to sample (chapter 10)' + ('; fast: the distilled 4-step student' if 'fast' in choices else ''))
     g.add_argument('--seed', type=_non_negative_int, default=0, help='base seed (0 or more); each image derives its own')
     _device_opts(g); _backend_opt(g)
 

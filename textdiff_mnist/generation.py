@@ -58,7 +58,10 @@ def check_device(device='auto') -> torch.device:
 def _cached_model(path: str, mtime: float, device: str):
     return load_model(path).to(device)
 
-def get_model(checkpoint=None, device=None):
+def get_model(
+    checkpoint=None,   # a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights
+    device=None,       # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (chapter 8's `resolve_device`); None: a model stays where it is, a file goes to 'auto'
+) -> torch.nn.Module:   # the model in eval mode, loaded once per file and device
     "The model in `checkpoint` (a path, or a loaded model), else the bundled weights, on `device`; loaded once per file and device."
     dev = None if device is None else check_device(device)        # None: a model stays where it is, a file goes to 'auto'
     if isinstance(checkpoint, torch.nn.Module): return checkpoint if dev is None else checkpoint.to(dev)
@@ -69,7 +72,11 @@ def get_model(checkpoint=None, device=None):
     return _cached_model(str(path.resolve()), weights_file(path).stat().st_mtime, str(dev or check_device('auto')))
 
 # %% ../nbs/12_generate.ipynb #770db331
-def in_backend(model, backend: str = DEFAULT_BACKEND, bundled: bool = False):
+def in_backend(
+    model,                            # a loaded `DiffusionModel`, or an `OrtModel` (returned as it is for its own backend)
+    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    bundled: bool = False,            # whether `model` is the bundled weights: 'auto' exports only those (an export of other weights costs seconds per file, so it is asked for, not automatic)
+) -> torch.nn.Module:                 # `model` itself (torch) or its `OrtModel`
     "`model` as `backend` runs it: itself for torch, else its passes in ONNX Runtime (exported into the cache on first use, chapter 9b). 'auto' exports only the `bundled` networks."
     if backend == 'auto' and not bundled: return model       # exporting other weights costs seconds per file: asked for, not automatic
     try: b = resolve_backend(backend, model_device(model))
@@ -78,7 +85,12 @@ def in_backend(model, backend: str = DEFAULT_BACKEND, bundled: bool = False):
     return ort_model(model, meta=dict(defaults=dict(sampler=DEFAULT_SAMPLER, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE,
                                                     guidance_schedule=DEFAULT_SCHEDULE, noise_clip=NOISE_CLIP)))
 
-def model_for(sampler: str, checkpoint=None, device=None, backend: str = DEFAULT_BACKEND):
+def model_for(
+    sampler: str,                     # a name in `SAMPLERS`: 'dpm', 'ddim', 'ddpm', or 'fast' (a student sampler: the distilled student is loaded)
+    checkpoint=None,                  # your weights: a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights (for 'fast', the bundled student)
+    device=None,                      # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
+    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+) -> torch.nn.Module:                 # the model to pass to `run_sampler`; a student carries its `fast_steps`
     """The model `generate` runs for `sampler` with `backend`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`.
     `backend='auto'` runs the bundled networks in ONNX Runtime when it is installed and the device is the CPU; other weights, and models passed in, stay in torch unless `backend='onnxruntime'`."""
     if isinstance(checkpoint, torch.nn.Module): return in_backend(get_model(checkpoint, device), backend)
@@ -108,8 +120,16 @@ def check_prompt_length(prompt: str, max_words: int = MAX_WORDS) -> str:
     return prompt
 
 # %% ../nbs/12_generate.ipynb #d60cf54a
-def validate_request(prompts, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE, sampler=DEFAULT_SAMPLER, seed=0,
-                     guidance_schedule=DEFAULT_SCHEDULE, backend=DEFAULT_BACKEND):
+def validate_request(
+    prompts,                              # a description naming one digit ('a thick seven', '3') or a list of them; each at most MAX_PROMPT_CHARS (200) characters and the text encoder's 24 words
+    n=1,                                  # images per prompt, 1 to MAX_IMAGES (2000) images in all per call
+    steps=DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
+    guidance=DEFAULT_GUIDANCE,            # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    sampler=DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
+    seed=0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
+    guidance_schedule=DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
+    backend=DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+) -> list[str]:                           # the prompts as a list
     "Check the inputs of `generate`; returns the prompts as a list. Raises `GenerationError`."
     if isinstance(prompts, str): prompts = [prompts]
     try: prompts = list(prompts)
@@ -142,7 +162,10 @@ def ignored_note(prompts) -> str:
     return 'ignored: ' + '; '.join(parts) if parts else ''
 
 # %% ../nbs/12_generate.ipynb #6e4f7674
-def expand_prompts(prompts, n: int = 1) -> list[str]:
+def expand_prompts(
+    prompts,      # a prompt or a list of them, as passed to `generate`
+    n: int = 1,   # copies of each prompt, as `generate`'s `n`
+) -> list[str]:   # one prompt per image, prompt-major (all copies of the first prompt, then the second…)
     "The prompt of every image `generate(prompts, n)` returns, in order."
     if isinstance(prompts, str): prompts = [prompts]
     return [p for p in prompts for _ in range(n)]
@@ -162,14 +185,14 @@ def image_seeds(prompts, n: int = 1, seed: int = 0) -> list[int]:
 @dataclass(frozen=True)
 class Request:
     "What to draw and how, validated once where it is built (`generate`, the CLI, the UI, the server) and then carried down the path."
-    prompts: tuple
-    n: int = 1
-    steps: int = DEFAULT_STEPS
-    guidance: float = DEFAULT_GUIDANCE
-    sampler: str = DEFAULT_SAMPLER
-    seed: int = 0
-    guidance_schedule: str = DEFAULT_SCHEDULE
-    backend: str = DEFAULT_BACKEND
+    prompts: tuple                              # the descriptions, each naming one digit, at most MAX_PROMPT_CHARS (200) characters and 24 words; a string or list is accepted and stored as a tuple
+    n: int = 1                                  # images per prompt, 1 to MAX_IMAGES (2000) images in all per call
+    steps: int = DEFAULT_STEPS                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
+    guidance: float = DEFAULT_GUIDANCE          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    sampler: str = DEFAULT_SAMPLER              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
+    seed: int = 0                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
+    guidance_schedule: str = DEFAULT_SCHEDULE   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
+    backend: str = DEFAULT_BACKEND              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
 
     def __post_init__(self):
         p = validate_request(self.prompts, self.n, self.steps, self.guidance, self.sampler, self.seed, self.guidance_schedule, self.backend)
@@ -190,9 +213,21 @@ def prompt_vectors(model, prompts, seeds, style_prior: bool = True) -> torch.Ten
     return model.encode([complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else list(prompts))
 
 @torch.inference_mode()
-def run_sampler(model, prompts, seeds, sampler: str = DEFAULT_SAMPLER, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
-                guidance_schedule: str = DEFAULT_SCHEDULE, x=None, t_start: int | None = None, cond=None, style_prior: bool = True,
-                callback=None, amp: bool = True) -> torch.Tensor:
+def run_sampler(
+    model,                                       # a loaded model (`model_for`): a `DiffusionModel` or an `OrtModel`; for a student sampler, one with `fast_steps`
+    prompts,                                     # one prompt per image, already expanded (`Request.image_prompts`); unused when `cond` is given
+    seeds,                                       # one seed per image (`Request.seeds`): its starting noise and any noise the sampler adds
+    sampler: str = DEFAULT_SAMPLER,              # a name in `SAMPLERS`, as `generate`'s (not validated here: a `Request` is)
+    steps: int = DEFAULT_STEPS,                  # sampler steps, as `generate`'s; a student runs its own `fast_steps` instead
+    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, as `generate`'s; 0 for a student
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant', as `generate`'s
+    x=None,                                      # a starting batch (N, 1, 28, 28) in model space at `t_start` (editing, numbers); None: each seed's clipped noise at T-1
+    t_start: int | None = None,                  # the timestep `x` is at, 0 to T-1 (needs `x`); None: T-1, pure noise
+    cond=None,                                   # prompt vectors (N, text dim) to use instead of encoding `prompts` (interpolation blends them); None: `prompt_vectors`
+    style_prior: bool = True,                    # complete each prompt with the styles it leaves unsaid, drawn from its seed (chapter 3's `complete_style`); on: with guidance, a Fréchet ratio much nearer the floor at the same accuracy (chapter 5)
+    callback=None,                               # `callback(i, n, x, x0)` at the start (i = 0) and after each of the n steps (chapter 10's `sample`)
+    amp: bool = True,                            # bf16 autocast on CUDA (chapter 8); False: float32 there too. The CPU always runs float32
+) -> torch.Tensor:                               # images (N, 1, 28, 28) in [0, 1] on the CPU
     "Images (N,1,28,28) in [0,1] on the CPU, one per prompt and seed (or per row of `cond`), from chapter 10's loop."
     spec = SAMPLERS[sampler]
     if spec.student:
@@ -207,10 +242,22 @@ def run_sampler(model, prompts, seeds, sampler: str = DEFAULT_SAMPLER, steps: in
     return from_model_space(sample(den, x, ts, cond.to(den.device), spec.step, noise, spec.eta, callback)).cpu()
 
 # %% ../nbs/12_generate.ipynb #23c179e3
-def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
-             sampler: str = DEFAULT_SAMPLER, seed: int = 0, checkpoint=None, progress: bool = False,
-             callback=None, batch_size: int = 250, guidance_schedule: str = DEFAULT_SCHEDULE,
-             device=None, amp: bool = True, backend: str = DEFAULT_BACKEND) -> torch.Tensor:
+def generate(
+    prompts,                                     # a description naming one digit ('a thick seven', '3') or a list of them; each at most MAX_PROMPT_CHARS (200) characters and the text encoder's 24 words; or a `Request`, whose settings replace n, steps, guidance, sampler, seed, guidance_schedule and backend
+    n: int = 1,                                  # images per prompt, 1 to MAX_IMAGES (2000) images in all per call
+    steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
+    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    sampler: str = DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
+    seed: int = 0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
+    checkpoint=None,                             # your weights: a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights (for 'fast', the bundled student)
+    progress: bool = False,                      # show a progress bar over the batches
+    callback=None,                               # `callback(step, total)` after every sampler step, counted over all batches (a progress bar; an exception raised in it stops the call)
+    batch_size: int = 250,                       # images sampled at once, ≥ 1; a batch of 250 adds about 290 MiB to the peak memory at the default setting (chapter 14)
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
+    device=None,                                 # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
+    amp: bool = True,                            # bf16 autocast on CUDA (chapter 8); False: float32 there too. The CPU always runs float32
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+) -> torch.Tensor:                               # images (len(prompts) * n, 1, 28, 28) in [0, 1] on the CPU, prompt-major
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts (or a `Request`), e.g. `generate('a thick seven', n=4)`."
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
     model = model_for(req.sampler, checkpoint, device, req.backend)
@@ -226,11 +273,19 @@ def generate(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = 
     return torch.cat(out)
 
 # %% ../nbs/12_generate.ipynb #afe6ee31
-def to_pil(images, scale: int = 1) -> list[Image.Image]:
+def to_pil(
+    images,           # a batch (N, 1, 28, 28) in [0, 1], as `generate` returns it (or anything `as_image_batch` takes)
+    scale: int = 1,   # pixels per image pixel, ≥ 1, enlarged without smoothing; 1: 28×28, as drawn
+) -> list[Image.Image]:   # one grayscale (mode L) image per sample
     "One PIL image (mode L) per sample."
     return [Image.fromarray(a).resize((28 * scale, 28 * scale), Image.NEAREST) for a in to_uint8(images)]
 
-def labelled_grid(images, prompts, n: int = 1, scale: int = 2) -> Image.Image:
+def labelled_grid(
+    images,           # `generate(prompts, n)`'s output (or any batch of 28×28 images in [0, 1])
+    prompts,          # the prompts as passed to `generate`, or one per image
+    n: int = 1,       # the `n` the images were made with: n > 1 puts each prompt's copies in a row of their own
+    scale: int = 2,   # pixels per image pixel, ≥ 1; 2: 56-pixel cells, the standard grid the CLI and the UI's Save write
+) -> Image.Image:     # the grid, each image under its prompt
     "Grid of `generate(prompts, n)`'s output with each image's prompt above it; one row per prompt when n > 1."
     labels = expand_prompts(prompts, n) if len(images) != len(prompts) else list(prompts)
     ncols = n if n > 1 else min(10, len(images))
@@ -240,9 +295,17 @@ def labelled_grid(images, prompts, n: int = 1, scale: int = 2) -> Image.Image:
 RECIPE_KEY = 'textdiff-mnist-recipe'    # the PNG text chunk holding the recipe (in an .npz: the `recipe` entry)
 GENERATE_ARGS = ('prompts', 'n', 'steps', 'guidance', 'sampler', 'seed', 'guidance_schedule')   # and 'backend' (recipes before 0.2 lack it: torch)
 
-def make_recipe(prompts, n: int = 1, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
-                sampler: str = DEFAULT_SAMPLER, seed: int = 0, guidance_schedule: str = DEFAULT_SCHEDULE, checkpoint=None,
-                backend: str = DEFAULT_BACKEND) -> dict:
+def make_recipe(
+    prompts,                                     # a description naming one digit ('a thick seven', '3') or a list of them; each at most MAX_PROMPT_CHARS (200) characters and the text encoder's 24 words; or a `Request`
+    n: int = 1,                                  # images per prompt, 1 to MAX_IMAGES (2000) images in all per call
+    steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
+    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    sampler: str = DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
+    seed: int = 0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
+    checkpoint=None,                             # the weights that make (or made) the images, whose fingerprint the recipe records; None: the bundled weights
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+) -> dict:                                       # JSON values: `generate`'s arguments, the per-image seeds, the backend that runs, the version and the weights' fingerprint
     "What `generate(prompts, n, ...)` (or a `Request`) needs to make the same images again: its arguments, per-image seeds, version, weights, and the backend that ran."
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
     model = model_for(req.sampler, checkpoint, None, req.backend)
@@ -261,7 +324,13 @@ def check_output_path(path) -> Path:
     if path.is_dir(): raise GenerationError(f"output {path} is a directory; give a file name ending in .png or .npz")
     return path
 
-def save_samples(images, prompts, path, n: int = 1, recipe: dict | None = None):
+def save_samples(
+    images,                       # `generate(prompts, n)`'s output, (N, 1, 28, 28) in [0, 1]
+    prompts,                      # the prompts as passed to `generate`, or one per image
+    path,                         # a file ending in .png (a labelled grid) or .npz (raw uint8 images and their prompts); JPEG is refused: lossy, and it cannot carry the recipe reliably
+    n: int = 1,                   # the `n` the images were made with
+    recipe: dict | None = None,   # `make_recipe`'s dict for these images, stored in the file so that `regenerate` can make them again; None: no recipe
+) -> Path:                        # the file written, atomically
     "Save as a labelled grid (.png) or raw arrays (.npz), atomically, with the `make_recipe` recipe if given."
     path, ext = check_output_path(path), Path(path).suffix.lower()
     labels = expand_prompts(prompts, n) if len(images) != len(prompts) else list(prompts)
@@ -294,7 +363,11 @@ def read_recipe(path) -> dict:
         if isinstance(e, GenerationError): raise
         raise GenerationError(f"{path} could not be read as a {path.suffix} file with a recipe: {e}") from None
 
-def regenerate(recipe, checkpoint=None, device=None) -> torch.Tensor:
+def regenerate(
+    recipe,            # a recipe dict (`make_recipe`), or a .png or .npz file that carries one (`read_recipe`)
+    checkpoint=None,   # the weights that made the images: their fingerprint must match the recipe's; None: the bundled weights
+    device=None,       # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
+) -> torch.Tensor:     # the images, as `generate` returns them; from an .npz, checked against its pixels within SAME_SEED_TOLERANCE (2/255)
     "The images a recipe (a dict, or a file `read_recipe` reads) describes, with the weights that made them."
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
@@ -320,8 +393,15 @@ def grid_prompts(styles=GRID_STYLES) -> list[str]:
     "The prompts of `style_grid`, row by row: the digit words, then 'a {style} {d}' for each style and digit."
     return [f"a {s} {d}" if s else w for s in styles for d, w in enumerate(DIGIT_WORDS)]
 
-def style_grid(model, styles=GRID_STYLES, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
-               guidance_schedule: str = DEFAULT_SCHEDULE, seed: int = 0, scale: int = 2):
+def style_grid(
+    model,                                       # a loaded model (`get_model`); drawn with the dpm sampler
+    styles=GRID_STYLES,                          # style words, one row each; '' is the plain row of digit words. `GRID_STYLES`: the plain row and the six style words, low and high of each attribute
+    steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
+    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
+    seed: int = 0,                               # image i (row by row) gets seed + i
+    scale: int = 2,                              # pixels per image pixel; 2: 56-pixel cells, as `labelled_grid`
+) -> Image.Image:                                # 10 columns (the digits), one row per style, each image under its prompt
     "Digits x styles: one column per digit, one row per style, each image labelled with its prompt (a PIL image)."
     prompts = grid_prompts(styles)
     imgs = run_sampler(model, prompts, [seed + i for i in range(len(prompts))], 'dpm', steps, guidance, guidance_schedule)

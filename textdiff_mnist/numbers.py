@@ -20,10 +20,10 @@ from .generation import (GenerationError, Request, model_for, run_sampler, gener
                                        DEFAULT_BACKEND, MAX_IMAGES)
 
 # %% auto #0
-__all__ = ['SHARED_NOISE', 'INK', 'MARGIN', 'GAP', 'BASELINE', 'PEN_STEPS', 'STYLES', 'NUMBER_ARGS', 'digit_seed', 'number_style',
-           'number_noise', 'ink_columns', 'compose', 'one_pen', 'check_number_request', 'write', 'cut_digits',
-           'centre_of_mass_paste', 'mnist_centre', 'drawn_scale', 'test_numbers', 'number_prompts', 'cutouts',
-           'digit_accuracy', 'style_spread', 'measure_numbers', 'number_recipe', 'rewrite', 'save_strips']
+__all__ = ['SHARED_NOISE', 'INK', 'MARGIN', 'GAP', 'BASELINE', 'PEN_STEPS', 'SHEAR', 'STYLES', 'NUMBER_ARGS', 'digit_seed',
+           'number_style', 'number_noise', 'ink_columns', 'compose', 'one_pen', 'check_number_request', 'write',
+           'cut_digits', 'centre_of_mass_paste', 'mnist_centre', 'drawn_scale', 'test_numbers', 'number_prompts',
+           'cutouts', 'digit_accuracy', 'style_spread', 'measure_numbers', 'number_recipe', 'rewrite', 'save_strips']
 
 # %% ../nbs/19b_numbers.ipynb #82f11ec0
 def digit_seed(number_seed: int, j: int) -> int:
@@ -77,7 +77,8 @@ def compose(digits, number_seed: int) -> tuple[np.ndarray, list]:
 
 # %% ../nbs/19b_numbers.ipynb #9851e4d5
 from PIL import ImageFilter
-PEN_STEPS = np.linspace(-1, 1, 9)     # how far toward the thinner (-1: a 3x3 erosion) or thicker (+1: a 3x3 dilation) stroke a digit may go
+PEN_STEPS = np.linspace(-0.5, 0.5, 5)   # how far toward the thinner (-1: a 3x3 erosion) or thicker (+1: a 3x3 dilation) stroke a digit may go
+SHEAR = 0.5                             # how far each digit's slant is pulled toward the number's mean (1: all the way)
 
 def _shear(a: np.ndarray, d: float) -> np.ndarray:
     "`a` (28,28) in [0,1] sheared by `d` (added slant, + = more to the right) about its centre of mass row."
@@ -92,12 +93,12 @@ def _pens(a: np.ndarray) -> np.ndarray:
     return np.stack([(1 - abs(w)) * a + abs(w) * (hi if w > 0 else lo) for w in PEN_STEPS])
 
 def one_pen(digits) -> np.ndarray:
-    "The digits of one number `(k,1,28,28)` in [0,1] drawn with one pen: each sheared to the number's mean slant and its stroke made thinner or thicker toward the mean thickness."
+    "The digits of one number `(k,1,28,28)` in [0,1] drawn with one pen: each sheared halfway to the number's mean slant and its stroke made thinner or thicker toward the mean thickness."
     from textdiff_mnist.attributes import measure_attributes
     x = np.asarray(digits, np.float32)[:, 0]
     if len(x) < 2: return x[:, None]
     s = measure_attributes(to_uint8(torch.from_numpy(x)[:, None]).reshape(-1, 28, 28))[:, 1]
-    x = np.stack([_shear(a, float(s.mean() - sj)) for a, sj in zip(x, s)])
+    x = np.stack([_shear(a, SHEAR * float(s.mean() - sj)) for a, sj in zip(x, s)])
     pens = np.stack([_pens(a) for a in x])                                     # (k, P, 28, 28)
     t = measure_attributes(to_uint8(torch.from_numpy(pens.reshape(-1, 1, 28, 28))).reshape(-1, 28, 28))[:, 0].reshape(len(x), -1)
     target = t[:, len(PEN_STEPS) // 2].mean()
@@ -118,9 +119,22 @@ def check_number_request(prompt, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUID
     validate_request('0', 1, steps, guidance, sampler, seed, guidance_schedule, backend)      # the sampling options, as generate checks them
     return p
 
-def write(prompt: str, n: int = 1, seed: int = 0, steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE,
-          sampler: str = DEFAULT_SAMPLER, backend: str = DEFAULT_BACKEND, device=None, return_boxes: bool = False,
-          checkpoint=None, guidance_schedule: str = DEFAULT_SCHEDULE, batch_size: int = 250, rho: float = SHARED_NOISE, pen: bool = True):
+def write(
+    prompt: str,                                 # one prompt naming a number ('2026', '007', 'four two', 'a thick slanted 42') or a single digit; at most 200 characters and 24 words. Call once per number
+    n: int = 1,                                  # images of the number, ≥ 1, at most MAX_IMAGES (2000) digits in all (n × the number's digits)
+    seed: int = 0,                               # base seed, 0 to 2**63-1: image k gets `image_seed(seed, prompt, k)`, as `generate`'s, and each of its digits a seed derived from that
+    steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
+    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    sampler: str = DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    device=None,                                 # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
+    return_boxes: bool = False,                  # also return each image's digit column ranges `(x0, x1)`, end exclusive
+    checkpoint=None,                             # your weights: a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights (for 'fast', the bundled student)
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
+    batch_size: int = 250,                       # digits sampled at once, ≥ 1; 250, as `generate`'s
+    rho: float = SHARED_NOISE,                   # the share of each digit's starting noise common to the number, 0 (independent) to 1; SHARED_NOISE = 0: correlated noise read worse and added little once the pen is shared (section Measured)
+    pen: bool = True,                            # draw the number with one pen: each digit's slant and stroke pulled toward the number's mean; False: the digits as drawn. The completed style words alone leave most of the spread of separately drawn digits
+):
     "`n` images of the number `prompt` asks for ('2026', 'a thick slanted 42'), `(n, 1, 28, W)` in [0, 1], padded on the right to the widest; with `return_boxes`, also each digit's column range `(x0, x1)`. A one-digit prompt gives `generate`'s image."
     p = check_number_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule, backend)
     if not isinstance(p, ParsedNumber):

@@ -21,7 +21,10 @@ __all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'SAMPLERS', 'STEPS', 'NOISE_
            'seeded_start', 'sample']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
-def sampling_timesteps(T: int, steps: int) -> list[int]:
+def sampling_timesteps(
+    T: int,          # the schedule's number of timesteps (the model's `cfg.T`; 1000 for the bundled weights)
+    steps: int,      # how many timesteps to visit, >= 1; `steps >= T` visits every timestep
+) -> list[int]:      # `steps` timesteps, evenly spaced, descending from T-1
     "The `steps` timesteps a sampler visits, from T-1 down; the step after the last goes to the clean image."
     if steps < 1: raise ValueError(f"steps must be >= 1, got {steps}")
     if steps >= T: return list(range(T - 1, -1, -1))
@@ -31,7 +34,12 @@ def sampling_timesteps(T: int, steps: int) -> list[int]:
 GUIDANCE_SHAPES = {'ramp': (1.0, 1.0), 'constant': (0.0, 1.0), 'interval': (1.0, 0.8)}   # name: (rise, stop)
 GUIDANCE_SCHEDULES = tuple(GUIDANCE_SHAPES)
 
-def guidance_weight(guidance: float, schedule: str, t: int, T: int) -> float:
+def guidance_weight(
+    guidance: float,   # the classifier-free guidance weight w, >= 0 (0: no guidance at any t)
+    schedule: str,     # 'ramp', 'constant' or 'interval' (`GUIDANCE_SCHEDULES`): how the weight varies with t
+    t: int,            # the timestep, from 0 (clean) to T-1 (pure noise)
+    T: int,            # the schedule's number of timesteps
+) -> float:            # the weight at t
     "Guidance weight at timestep `t` of `T`: `guidance` x (1 - rise t/T) up to the fraction `stop` of the way to the clean image, then 0."
     if schedule not in GUIDANCE_SHAPES: raise ValueError(f"unknown guidance schedule {schedule!r}; expected one of {', '.join(GUIDANCE_SCHEDULES)}")
     rise, stop = GUIDANCE_SHAPES[schedule]
@@ -40,7 +48,12 @@ def guidance_weight(guidance: float, schedule: str, t: int, T: int) -> float:
 # %% ../nbs/10_samplers.ipynb #d06690af
 class Denoiser:
     "The clean-image estimate of a v-prediction `model`, with classifier-free guidance: `D(x, t, cond)` for timestep(s) `t`."
-    def __init__(self, model, guidance: float = 0.0, schedule: str = 'ramp', clamp: bool = True, amp: bool = True):
+    def __init__(self,
+                 model,                   # a v-prediction network with `cfg` (schedule, T) and `encode`: a `DiffusionModel`, or an `OrtModel` (chapter 9b)
+                 guidance: float = 0.0,   # classifier-free guidance weight, finite and >= 0; 0: the plain conditional model, one network pass per step
+                 schedule: str = 'ramp',  # guidance schedule, one of `GUIDANCE_SCHEDULES`; 'ramp' is the pre-0.2 `sample`'s, and immaterial at guidance 0; generation passes `DEFAULT_SCHEDULE` (chapter 12)
+                 clamp: bool = True,      # clamp the clean-image estimate to the data range [-1, 1]; False: the raw estimate (the distillation's first stage, chapter 18)
+                 amp: bool = True):       # bf16 autocast on CUDA (chapter 8); the CPU always runs float32
         if isinstance(guidance, bool) or not (guidance >= 0 and math.isfinite(guidance)):
             raise ValueError(f"guidance must be a finite number >= 0, got {guidance!r}")
         guidance_weight(guidance, schedule, 0, 1)                     # validates the schedule's name
@@ -52,7 +65,12 @@ class Denoiser:
         "The guidance weight at integer timestep `t`."
         return guidance_weight(self.guidance, self.schedule, t, self.sched.T)
 
-    def __call__(self, x: torch.Tensor, t, cond: torch.Tensor) -> torch.Tensor:
+    def __call__(self,
+                 x: torch.Tensor,       # the noisy batch (N, 1, 28, 28) in model space ([-1, 1] at t = 0)
+                 t,                     # one int timestep for the whole batch (sampling), or a (N,) tensor, one per image (training, distillation)
+                 cond: torch.Tensor,    # prompt vectors (N, text dim), from the model's `encode`
+                ) -> torch.Tensor:      # the clean-image estimate (N, 1, 28, 28), clamped to [-1, 1] unless `clamp=False`
+        "The guided clean-image estimate of the batch `x` at timestep(s) `t` for the prompt vectors `cond`."
         if isinstance(t, torch.Tensor):       # one timestep per image (training, distillation), each with its own weight
             tt, guided = t, self.guidance > 0
             w = torch.tensor([self.weight(int(u)) for u in t], dtype=x.dtype, device=x.device)[:, None, None, None]
@@ -70,12 +88,18 @@ class Denoiser:
 @dataclass
 class StepContext:
     "What a step may use besides x and x0: alpha_bar (float64), eta, fresh per-image noise, and memory for multistep solvers."
-    alpha_bar: torch.Tensor
-    eta: float = 0.0
-    noise: Callable | None = None      # () -> one standard-normal draw per image, from each image's own generator
-    memory: dict = field(default_factory=dict)
+    alpha_bar: torch.Tensor             # the schedule's ᾱ_t for t = 0 … T-1, float64: every coefficient is computed in float64 and cast to the batch's dtype
+    eta: float = 0.0                    # DDIM's noise scale, 0 to 1: 0 deterministic (the default samplers'), 1 DDPM's ancestral step
+    noise: Callable | None = None      # () -> one standard-normal draw per image, from each image's own generator; None: only deterministic steps can run
+    memory: dict = field(default_factory=dict)   # what a multistep solver keeps between steps (DPM-Solver++(2M): the previous x0 and log-SNR gap); empty at the start of a run
 
-def ddim_step(x, x0, t: int, s: int, c: StepContext):
+def ddim_step(
+    x,                 # the batch at timestep t, (N, 1, 28, 28) in model space
+    x0,                # the denoiser's clean-image estimate at t
+    t: int,            # the current timestep
+    s: int,            # the next timestep, s < t
+    c: StepContext,    # ᾱ, `eta` (0: deterministic, 1: DDPM) and the noise source (needed when eta > 0)
+) -> torch.Tensor:     # the batch at timestep s
     "DDIM from timestep t to s < t; eta = 0 is deterministic, eta = 1 is DDPM's ancestral step."
     ab, f = c.alpha_bar, lambda v: v.to(x.dtype)
     eps = (x - f(ab[t].sqrt()) * x0) / f((1 - ab[t]).sqrt())
@@ -83,12 +107,24 @@ def ddim_step(x, x0, t: int, s: int, c: StepContext):
     x = f(ab[s].sqrt()) * x0 + f((1 - ab[s] - sig ** 2).clamp(min=0).sqrt()) * eps
     return x + f(sig) * c.noise() if c.eta > 0 else x
 
-def ddpm_step(x, x0, t: int, s: int, c: StepContext):
+def ddpm_step(
+    x,                 # the batch at timestep t, (N, 1, 28, 28) in model space
+    x0,                # the denoiser's clean-image estimate at t
+    t: int,            # the current timestep
+    s: int,            # the next timestep, s < t
+    c: StepContext,    # ᾱ and the noise source (required); its `eta` if not 0, else 1
+) -> torch.Tensor:     # the batch at timestep s, with fresh noise added
     "DDPM ancestral step: DDIM with eta = 1 (unless the caller chose another eta)."
     return ddim_step(x, x0, t, s, c if c.eta else replace(c, eta=1.0))
 
 # %% ../nbs/10_samplers.ipynb #d210f5a8
-def dpm_step(x, x0, t: int, s: int, c: StepContext):
+def dpm_step(
+    x,                 # the batch at timestep t, (N, 1, 28, 28) in model space
+    x0,                # the denoiser's clean-image estimate at t
+    t: int,            # the current timestep
+    s: int,            # the next timestep, s < t
+    c: StepContext,    # ᾱ, and `memory`, where the step keeps this step's x0 and log-SNR gap for the next (empty on the first step)
+) -> torch.Tensor:     # the batch at timestep s
     "DPM-Solver++(2M) from t to s: first order (= DDIM) on the first step, then second order with the previous step's x0."
     ab, f = c.alpha_bar, lambda v: v.to(x.dtype)
     lam = lambda u: 0.5 * (torch.log(ab[u]) - torch.log1p(-ab[u]))   # log(alpha/sigma)
@@ -104,9 +140,9 @@ def dpm_step(x, x0, t: int, s: int, c: StepContext):
 @dataclass(frozen=True)
 class SamplerSpec:
     "What a sampler name means: its step function and eta; `student`: it runs a distilled student (its own steps, guidance baked in)."
-    step: Callable
-    eta: float = 0.0
-    student: bool = False
+    step: Callable            # the step function `step(x, x0, t, s, ctx)`: `dpm_step`, `ddim_step` or `ddpm_step`
+    eta: float = 0.0          # the noise scale the step gets in its `StepContext`; 0: deterministic (`ddpm_step` takes 0 as 1)
+    student: bool = False     # True: the sampler runs a distilled student (chapter 18) at its own steps, guidance baked in; `generate` loads the student for it
 
 SAMPLERS = {'dpm': SamplerSpec(dpm_step), 'ddim': SamplerSpec(ddim_step), 'ddpm': SamplerSpec(ddpm_step),
             'fast': SamplerSpec(ddim_step, student=True)}
@@ -115,20 +151,32 @@ STEPS = {name: s.step for name, s in SAMPLERS.items() if not s.student}
 # %% ../nbs/10_samplers.ipynb #adf52e42
 NOISE_CLIP = 2.0        # the starting noise is clipped to [-2, 2] and rescaled: its outliers became stray specks (chapter 5)
 
-def noise_source(seeds, device='cpu') -> Callable[[], torch.Tensor]:
+def noise_source(
+    seeds,                # one integer seed per image; each gets its own `torch.Generator`
+    device='cpu',         # where the draws are moved: they are always made on the CPU, so a seed means the same noise on every device
+) -> Callable[[], torch.Tensor]:   # () -> the next draw of every generator, (len(seeds), 1, 28, 28)
     "A function drawing one standard-normal image (1, 28, 28) per seed, each from its own generator, on the CPU, moved to `device`."
     gens = [generator_for(s) for s in seeds]
     return lambda: torch.stack([torch.randn((1, 28, 28), generator=g) for g in gens]).to(device)
 
-def clip_noise(x: torch.Tensor, clip: float | None = NOISE_CLIP) -> torch.Tensor:
+def clip_noise(
+    x: torch.Tensor,                   # standard-normal noise
+    clip: float | None = NOISE_CLIP,   # the bound, > 0; None: `x` unchanged. `NOISE_CLIP` = 2: specks fell from 3.22% to 1.62% (real digits: 1.55%) at a Fréchet ratio of 2.91 against 2.87 (v2, `results/specks.json`)
+) -> torch.Tensor:                     # `x` clipped to [-clip, clip] and rescaled to unit variance
     "Standard-normal noise `x` clipped to [-clip, clip], then scaled back to unit variance (None: unchanged)."
     if clip is None: return x
     phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
     return x.clamp(-clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))   # the clipped std
 
 # %% ../nbs/10_samplers.ipynb #44261a74
-def seeded_start(denoiser: Denoiser, seeds, steps: int, x: torch.Tensor | None = None, t_start: int | None = None,
-                 noise_clip: float | None = NOISE_CLIP) -> tuple:
+def seeded_start(
+    denoiser: Denoiser,                   # gives the schedule (T) and the device
+    seeds,                                # one seed per image: its starting noise and any noise a stochastic step adds
+    steps: int,                           # timesteps to visit, >= 1, evenly spaced from the start down (a full run's spacing when `t_start` is None)
+    x: torch.Tensor | None = None,        # a starting batch (N, 1, 28, 28), float, in model space at `t_start` (restyle, interpolation); None: each seed's clipped noise
+    t_start: int | None = None,           # the timestep `x` is at, 0 to T-1 (needs `x`); None: T-1, pure noise
+    noise_clip: float | None = NOISE_CLIP,   # `clip_noise`'s bound for the starting noise; None: unclipped. `NOISE_CLIP` = 2 removed most stray specks (`clip_noise`)
+) -> tuple:                               # (x, timesteps, noise): the batch on the denoiser's device, the timesteps for `sample`, the seeds' noise source
     "(x, timesteps, noise) for `sample`: each seed's clipped noise (or the given batch `x`) at `t_start` (default T-1), and `steps` timesteps from there."
     T, n = denoiser.sched.T, len(seeds)
     if t_start is not None and x is None: raise ValueError("t_start needs x, the batch at that timestep")
@@ -141,8 +189,17 @@ def seeded_start(denoiser: Denoiser, seeds, steps: int, x: torch.Tensor | None =
     return x, sampling_timesteps((T - 1 if t_start is None else int(t_start)) + 1, steps), noise
 
 @torch.inference_mode()
-def sample(denoiser: Denoiser, x: torch.Tensor, timesteps=None, cond: torch.Tensor | None = None, step: Callable | None = None,
-           noise: Callable | None = None, eta: float = 0.0, callback: Callable | None = None, **old):
+def sample(
+    denoiser: Denoiser,                  # the guided network (guidance and its schedule are set there)
+    x: torch.Tensor,                     # the starting batch (N, 1, 28, 28) in model space, at `timesteps[0]` (`seeded_start`); copied, not changed
+    timesteps=None,                      # the timesteps to visit, descending (`seeded_start`, `sampling_timesteps`); None only in the deprecated call
+    cond: torch.Tensor | None = None,    # prompt vectors (N, text dim), one per image (chapter 12's `prompt_vectors`); None only in the deprecated call
+    step: Callable | None = None,        # the step function (`SAMPLERS[name].step`); None: `dpm_step`, the default sampler's
+    noise: Callable | None = None,       # fresh per-image noise for stochastic steps (`noise_source`); deterministic steps need none
+    eta: float = 0.0,                    # the noise scale passed to the step (0: deterministic; `ddpm_step` takes 0 as 1)
+    callback: Callable | None = None,    # `callback(i, n, x, x0)` at the start (i = 0, x0 None) and after each of the n steps
+    **old,                               # the keyword arguments of the deprecated pre-0.2 call `sample(model, prompts, ...)`
+) -> torch.Tensor:                       # the last clean-image estimate, (N, 1, 28, 28) in model space, on the denoiser's device
     "Walk the batch `x` (model space, at `timesteps[0]`) down `timesteps` with `step` (default `dpm_step`); returns the last x0 (model space)."
     if not isinstance(denoiser, Denoiser):      # the deprecated call sample(model, prompts, sampler, steps, guidance, seeds, ...)
         given = zip(('sampler', 'cond', 'guidance', 'seeds'), (timesteps, cond, step, noise))

@@ -19,12 +19,19 @@ def _limit(default, lo, hi, help: str):
 @dataclass(frozen=True)
 class ServeSettings:
     "The server's limits. Each is a flag of `textdiff-mnist serve` (`max_images` -> `--max-images`)."
+    # images in one request (prompts × n), 1 to MAX_IMAGES (2000); 64, the most the notebook UI draws at once (chapter 20)
     max_images: int = _limit(64, 1, MAX_IMAGES, 'images in one request, prompts x n')
+    # sampler steps in one request, 1 to MAX_STEPS (1000); 200, the notebook UI's most: ten times the default 20
     max_steps: int = _limit(200, 1, MAX_STEPS, 'sampler steps in one request')
+    # the largest request body in bytes, 256 to 16 MiB (413 past it); 16 KiB holds 64 prompts of the longest allowed (200 ASCII characters) with room for the JSON around them
     max_body_bytes: int = _limit(16_384, 256, 2**24, 'the largest request body, in bytes')
+    # generations at the same time, 1 to 64; 1: the model runs one request at a time (serialised)
     concurrency: int = _limit(1, 1, 64, 'generations at the same time; 1: model calls serialised')
+    # admitted requests waiting for a slot, 0 to 10,000; one more gets 503 and Retry-After. With 8, 4 clients never fill the queue; 13 do, and the extra requests get 503s, no errors (results/serve_load.json)
     queue_size: int = _limit(8, 0, 10_000, 'admitted requests waiting for a slot; one more gets 503 and Retry-After')
+    # time limit of a request in seconds, waiting included, 0.001 to 86,400 (504 past it); 60, well above the 5.3 s (median) that a 4-image request took, waiting included, with the queue full (results/serve_load.json)
     timeout_s: float = _limit(60.0, 0.001, 86_400, 'time limit of a request in seconds, waiting included; 504 past it')
+    # the Retry-After of a 503 in seconds, 0 to 3600; 2, a few requests' time at the default setting (a 4-image request takes about 0.6 s on 2 cores, results/serve_load.json)
     retry_after_s: int = _limit(2, 0, 3600, 'the Retry-After of a 503, in seconds')
 
     def __post_init__(self):

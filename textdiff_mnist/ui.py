@@ -82,11 +82,23 @@ def _controls(checkpoint, prompt, n, steps, guidance, sampler, seed, guidance_sc
 # %% ../nbs/20_ui.ipynb #183becae
 class GeneratorUI:
     "Text-to-digit panel: a prompt box, example prompts, sampling controls, Generate, progress, the image, Save."
-    def __init__(self, checkpoint=None, prompt: str = 'a thick slanted 4', n: int = 8, steps: int = DEFAULT_STEPS,
-                 guidance: float = DEFAULT_GUIDANCE, sampler: str = DEFAULT_SAMPLER, seed: int = 0,
-                 guidance_schedule: str = DEFAULT_SCHEDULE,
-                 examples=EXAMPLE_PROMPTS, save_path: str = 'samples.png', scale: int = 3, debounce: float = 0.3,
-                 device='auto', backend: str = DEFAULT_BACKEND):
+    def __init__(
+        self,
+        checkpoint=None,                             # what the Checkpoint box starts with: a checkpoint or weights file, or a pretrained directory; None: empty, the bundled weights. Nothing is loaded before the first click
+        prompt: str = 'a thick slanted 4',           # the description the box starts with (one of `EXAMPLE_PROMPTS`)
+        n: int = 8,                                  # images per run, 1 to 64 (the slider's range)
+        steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to 200 (the slider's range); `generate`'s default
+        guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 to 10 (the slider's range); `generate`'s default
+        sampler: str = DEFAULT_SAMPLER,              # 'dpm', 'ddim', 'ddpm' or 'fast' (the distilled student, which *as you type* switches to); `generate`'s default
+        seed: int = 0,                               # the seed box's start, 0 to 2**63-1; *random seed* draws a new one per run
+        guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant'; `generate`'s default
+        examples=EXAMPLE_PROMPTS,                    # the example prompts, one button each: a click fills the box and generates
+        save_path: str = 'samples.png',              # where Save writes, by extension: .png (a labelled grid) or .npz (raw images); Save GIF uses the same name with .gif
+        scale: int = 3,                              # pixels per image pixel of the grid on screen; 3: 84-pixel cells
+        debounce: float = 0.3,                       # seconds after a run during which clicks are ignored (a queued double-click); 0.3: no person clicks again that fast after seeing the result
+        device='auto',                               # where the model runs: 'auto' (the best this machine has: CUDA, then MPS, then the CPU) or a device it has; any other is refused at once. The Device menu lists only those
+        backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (chapter 9b); `generate`'s default
+    ):
         self.scale, self.debounce = scale, debounce
         self.busy, self.images, self.request, self.recipe, self.history, self.last_error = False, None, None, None, [], None
         self._ended, self._rng, self._loaded = -1e9, random.Random(), set()
@@ -262,8 +274,18 @@ def _edit_controls(prompt, strength, index, prompt_a, prompt_b, frames) -> dict:
 # %% ../nbs/20_ui.ipynb #c198fad2
 class EditUI:
     "Restyle a digit by text (an MNIST test digit or an uploaded picture), and interpolate between two prompts."
-    def __init__(self, checkpoint=None, prompt: str = 'a thick 3', strength: float = 0.5, index: int = 0,
-                 prompt_a: str = 'a thin 1', prompt_b: str = 'a thick 7', frames: int = 8, steps: int = DEFAULT_STEPS, scale: int = 3):
+    def __init__(
+        self,
+        checkpoint=None,               # the weights both edits use: a file, a pretrained directory or a loaded model; None: the bundled weights
+        prompt: str = 'a thick 3',     # the restyle prompt the box starts with; it must name a digit
+        strength: float = 0.5,         # restyle strength, 0 to 1: how much of the input's amplitude the noise takes away (0: unchanged, 1: a fresh sample); 0.5: each style word moves its attribute for 10 of 10 digits while the source digit is still read for ≥ 99.4% (chapter 17)
+        index: int = 0,                # the MNIST test digit to restyle, 0 to 9999
+        prompt_a: str = 'a thin 1',    # where the interpolation starts
+        prompt_b: str = 'a thick 7',   # where the interpolation ends
+        frames: int = 8,               # interpolation frames, 2 to 16 (the slider's range); 8, `interpolate`'s default, as chapter 17 measures it
+        steps: int = DEFAULT_STEPS,    # sampler steps of both edits, 1 to 1000; `generate`'s default
+        scale: int = 3,                # pixels per image pixel of the picture on screen; 3: 84-pixel cells
+    ):
         self.checkpoint, self.steps, self.scale, self.images, self.last_error = checkpoint, steps, scale, None, None
         self.__dict__.update(_edit_controls(prompt, strength, index, prompt_a, prompt_b, frames))
         self.restyle_button.on_click(lambda b: self._run(self._restyle))

@@ -112,6 +112,15 @@ def copy_images(md: str, src: Path) -> str:
     return _re_img.sub(fix, md)
 
 
+_re_nblink = re.compile(r'(\]\()(\d+[a-zA-Z0-9]*_[\w-]+\.ipynb)(?=[#)])')
+
+
+def chapter_links(md: str) -> str:
+    "Point links to chapter notebooks (`[chapter 12](12_generate.ipynb)`, as the index and the README write them) at their pages."
+    from nbdev.config import nbpath2html
+    return _re_nblink.sub(lambda m: m[1] + nbpath2html(m[2]).with_suffix('.ipynb').name if (NBS / m[2]).is_file() else m[0], md)
+
+
 def default_module(nb) -> str:
     "The module a notebook exports to (`#| default_exp name`), or the package for notebooks that export nothing."
     for c in nb.cells:
@@ -136,7 +145,7 @@ def process(path: Path, src: Path, labels: set) -> tuple[str, str]:
     cells = [mk_cell(f"# {fm['title']}" + (f"\n\n> {fm['description']}" if fm.get('description') else ''), 'markdown')]
     for c in nb.cells:
         if c.cell_type == 'raw' and c.source.startswith('---'): continue  # the front matter, now the heading above
-        if c.cell_type == 'markdown': c.source = copy_images(c.source, src)
+        if c.cell_type == 'markdown': c.source = chapter_links(copy_images(c.source, src))
         if c.cell_type != 'code': cells.append(c); continue
         dirs, c.source = split_directives(c.source)
         if dirs.get('include') == 'false': continue
@@ -148,7 +157,7 @@ def process(path: Path, src: Path, labels: set) -> tuple[str, str]:
         if dirs.get('output') == 'false': tags.append('remove-output')
         for o in c.get('outputs', []):
             if 'text/markdown' in o.get('data', {}):
-                o.data['text/markdown'] = copy_images(''.join(o.data['text/markdown']), src)
+                o.data['text/markdown'] = chapter_links(copy_images(''.join(o.data['text/markdown']), src))
         cells.append(c)
     nb.cells = cells
     name = Path(fm.get('output-file', path.stem + '.html')).stem

@@ -8,7 +8,7 @@ It starts the server with its default limits (on the CPU, one torch thread: the 
 waits for its health check, runs `st run URL/openapi.json --checks all ...` from the contract's own virtual environment
 (.venv-contract: schemathesis' pins are not the project's; `make contract` creates it), prints how long schemathesis took,
 stops the server and exits with schemathesis' status. Nothing is written into the repository (schemathesis.toml turns off
-its example database and cache).
+its example database and cache; Hypothesis' own storage goes to a temporary directory).
 """
 import argparse, os, shutil, subprocess, sys, tempfile, time, urllib.request
 from pathlib import Path
@@ -25,9 +25,11 @@ def st_command(url: str, max_examples: int = 100, seed: int = 1, workers: int = 
 def run_contract(url: str, max_examples: int = 100, seed: int = 1, workers: int = 1, **kw) -> tuple[subprocess.CompletedProcess, float]:
     "Run schemathesis against `url` from the repository root (where schemathesis.toml names its hooks); (process, seconds)."
     if not ST.exists(): raise FileNotFoundError(f'{ST} is missing: run `make contract` (it creates {CONTRACT_VENV.name})')
-    t = time.perf_counter()
-    p = subprocess.run(st_command(url, max_examples, seed, workers), cwd=ROOT, env={**os.environ, 'NO_COLOR': '1'}, **kw)
-    return p, time.perf_counter() - t
+    with tempfile.TemporaryDirectory() as scratch:       # Hypothesis' own caches (unicode tables, constants): not into the repository
+        t = time.perf_counter()
+        p = subprocess.run(st_command(url, max_examples, seed, workers), cwd=ROOT, **kw,
+                           env={**os.environ, 'NO_COLOR': '1', 'HYPOTHESIS_STORAGE_DIRECTORY': scratch})
+        return p, time.perf_counter() - t
 
 def start_cli_server(args=(), timeout: float = 300.0, log=None):
     "`textdiff-mnist serve` (the console script beside this Python) on a free loopback port; (process, url) once health answers."

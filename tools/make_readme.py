@@ -30,7 +30,9 @@ def to_markdown(nb) -> str:
                     md = o.get('data', {}).get('text/markdown')
                     if md: parts.append(''.join(md) if isinstance(md, list) else md)
             else: parts.append(f"```python\n{c.source}\n```")
-    return '\n\n'.join(p.strip() for p in parts).replace('](../', '](') + '\n'
+    # links relative to nbs/ made relative to the repository: ../results/x.png -> results/x.png, 12_generate.ipynb -> nbs/12_generate.ipynb
+    text = '\n\n'.join(p.strip() for p in parts).replace('](../', '](')
+    return re.sub(r'\]\((\d+[a-zA-Z0-9]*_[\w-]+\.ipynb)(?=[#)])', r'](nbs/\1', text) + '\n'
 
 def build(index=INDEX) -> tuple[str, str]:
     "Execute a copy of the index notebook; return (its text after execution, the README text)."
