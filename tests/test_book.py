@@ -98,7 +98,5 @@ def test_public_parameters_are_documented():
     "Every parameter of the public API says in its signature what it means, its range and why its default (nbdev docments: a comment after it), so the docs' tables have no empty Details."
     assert not (m := undocumented(PUBLIC)), f"parameters without a docments comment: {m}"
 
-@pytest.mark.xfail(strict=True, reason="nbs/09b_onnx.ipynb is generated from a source file: its docments signatures wait in /tmp/docments_09b.txt "
-                                       "for the lead; once applied this passes, and strict xfail fails until the mark is removed")
 def test_onnx_parameters_are_documented():
     assert not (m := undocumented(PUBLIC_09B)), f"parameters without a docments comment: {m}"

@@ -12,31 +12,16 @@ from pathlib import Path
 import torch
 from .core import atomic_write, weights_dir
 from .unet import DiffusionModel
+from .pretrained import (PRETRAINED_WEIGHTS, PRETRAINED_CONFIG, PRETRAINED_CARD, PROJECT_LICENSE, DATA_TERMS, CheckpointError,
+                                       is_pretrained, weights_file, write_pretrained, read_pretrained, model_card)
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'PRETRAINED_WEIGHTS', 'PRETRAINED_CONFIG', 'PRETRAINED_CARD', 'PROJECT_LICENSE',
-           'DATA_TERMS', 'FAST_WEIGHTS', 'is_pretrained', 'weights_file', 'CheckpointError', 'save_checkpoint',
-           'read_checkpoint', 'model_from_checkpoint', 'load_model', 'export_weights', 'weights_fingerprint',
-           'write_pretrained', 'read_pretrained', 'model_card', 'card_metrics', 'save_pretrained', 'export_pretrained',
-           'fast_weights', 'fast_card']
+__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'FAST_WEIGHTS', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint',
+           'load_model', 'export_weights', 'weights_fingerprint', 'card_metrics', 'save_pretrained',
+           'export_pretrained', 'fast_weights', 'fast_card']
 
 # %% ../nbs/09_checkpoint.ipynb #f1ff5029
 CKPT_FORMAT, WEIGHTS_FORMAT = 'textdiff-mnist-checkpoint', 'textdiff-mnist-weights'
-
-# %% ../nbs/09_checkpoint.ipynb #d6efdeb3
-PRETRAINED_WEIGHTS, PRETRAINED_CONFIG, PRETRAINED_CARD = 'model.safetensors', 'config.json', 'README.md'
-
-def is_pretrained(path) -> bool:
-    "Whether `path` is a pretrained directory (it holds `model.safetensors`)."
-    return Path(path).is_dir() and (Path(path)/PRETRAINED_WEIGHTS).is_file()
-
-def weights_file(path) -> Path:
-    "The file that holds the weights at `path`: `path/model.safetensors` for a pretrained directory, else `path` itself."
-    path = Path(path)
-    return path/PRETRAINED_WEIGHTS if is_pretrained(path) else path
-
-# %% ../nbs/09_checkpoint.ipynb #2b30a2fc
-class CheckpointError(ValueError): pass
 
 # %% ../nbs/09_checkpoint.ipynb #ecd5d3a4
 def save_checkpoint(path, obj: dict):
@@ -101,63 +86,6 @@ def weights_fingerprint(model: torch.nn.Module) -> str:
         h.update(k.encode()); h.update(str(tuple(v.shape)).encode())
         h.update((v.half() if v.is_floating_point() else v).contiguous().cpu().numpy().tobytes())
     return h.hexdigest()[:16]
-
-# %% ../nbs/09_checkpoint.ipynb #aa37ab6a
-def write_pretrained(dest, tensors: dict, config: dict, metadata: dict, card: str) -> Path:
-    "Write the directory `dest`: `tensors` (with `metadata`, a dict of strings) as model.safetensors, `config` as config.json, `card` as README.md; each file atomically."
-    from safetensors.torch import save_file
-    dest = Path(dest)
-    if dest.exists() and not dest.is_dir(): raise CheckpointError(f"{dest} is a file: a pretrained model is written as a directory")
-    dest.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in tensors.items()}     # own storage each: safetensors refuses shared tensors
-    with atomic_write(dest/PRETRAINED_WEIGHTS) as tmp: save_file(tensors, str(tmp), metadata={'format': 'pt', **metadata})
-    with atomic_write(dest/PRETRAINED_CONFIG) as tmp: tmp.write_text(json.dumps(config, indent=2) + '\n')
-    with atomic_write(dest/PRETRAINED_CARD) as tmp: tmp.write_text(card)
-    return dest
-
-def read_pretrained(path) -> tuple[dict, dict, dict]:
-    "The tensors, config and metadata of the pretrained directory `path`, read without pickle; `CheckpointError` naming what is wrong."
-    from safetensors import safe_open
-    path = Path(path)
-    if not is_pretrained(path): raise CheckpointError(f"{path} is not a pretrained directory (no {PRETRAINED_WEIGHTS} in it)")
-    try:
-        with safe_open(str(path/PRETRAINED_WEIGHTS), framework='pt', device='cpu') as f:
-            tensors, metadata = {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
-    except Exception as e:
-        raise CheckpointError(f"{path/PRETRAINED_WEIGHTS} could not be read (corrupt, truncated or not a safetensors file): "
-                              f"{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}") from None
-    try: config = json.loads((path/PRETRAINED_CONFIG).read_text())
-    except (OSError, ValueError) as e: raise CheckpointError(f"{path/PRETRAINED_CONFIG} could not be read: {e}") from None
-    return tensors, config, metadata
-
-# %% ../nbs/09_checkpoint.ipynb #18bddf45
-PROJECT_LICENSE = 'apache-2.0'
-DATA_TERMS = ("Trained on MNIST (Yann LeCun, Corinna Cortes and Christopher J. C. Burges), 60,000 training digits of "
-              "NIST's Special Databases 1 and 3. MNIST is commonly distributed under the Creative Commons Attribution-Share Alike 3.0 "
-              "license (CC BY-SA 3.0): check its terms for your use of the data.")
-
-def _yaml(v, indent=0) -> str:
-    "A small YAML writer for the card's front matter: dicts, lists and JSON scalars (a JSON string is a valid YAML scalar)."
-    pad, sc = ' ' * indent, lambda x: json.dumps(x, ensure_ascii=False)
-    if isinstance(v, dict):
-        return ''.join(f"{pad}{k}:" + (f"\n{_yaml(x, indent + 2)}" if isinstance(x, (dict, list)) else f" {sc(x)}\n") for k, x in v.items())
-    return ''.join(f"{pad}- {_yaml(x, indent + 2)[indent + 2:]}" if isinstance(x, dict) else f"{pad}- {sc(x)}\n" for x in v)
-
-def model_card(title: str, summary: str, usage: str, task: str, tags=(), metrics=(), card: dict | None = None) -> str:
-    "A model card (README.md): YAML front matter as the Hugging Face Hub reads it (license, library, tags, dataset, measured `metrics`), then what the network is, how to load it, its results, the data's terms and the full `card`."
-    meta = dict(license=PROJECT_LICENSE, library_name='textdiff-mnist', tags=['textdiff-mnist', 'mnist', 'pytorch', *tags],
-                datasets=['mnist'], pipeline_tag=task)
-    if metrics:
-        meta['metrics'] = sorted({m['type'] for m in metrics})
-        meta['model-index'] = [dict(name=title, results=[dict(task=dict(type=task), dataset=dict(type='mnist', name='MNIST'),
-                                    metrics=[{k: m[k] for k in ('type', 'value', 'name')} for m in metrics])])]
-    rows = ''.join(f"| {m['type']} | {m['value']:.4g} | {m['name']} |\n" for m in metrics)
-    return (f"---\n{_yaml(meta)}---\n\n# {title}\n\n{summary}\n\n## Use\n\n```python\n{usage.strip()}\n```\n\n"
-            f"## Files\n\n- `{PRETRAINED_WEIGHTS}`: the weights, with this card and the training history as JSON in its metadata: "
-            f"loading them runs no pickle\n- `{PRETRAINED_CONFIG}`: the constructor's arguments\n- `{PRETRAINED_CARD}`: this card\n\n"
-            + (f"## Results\n\n| metric | value | measured |\n|---|---:|---|\n{rows}\n" if metrics else '')
-            + f"## License and training data\n\nApache License 2.0 (the project's LICENSE file), for the code and these weights. {DATA_TERMS}\n"
-            + (f"\n## Card\n\nThe card as the library reads it (`textdiff-mnist info`):\n\n```json\n{json.dumps(card, indent=1)}\n```\n" if card else ''))
 
 # %% ../nbs/09_checkpoint.ipynb #488ee960
 def _checkout_results() -> Path | None:
@@ -232,6 +160,26 @@ def _pretrained_checkpoint(path) -> dict:
     ck = dict(format=WEIGHTS_FORMAT, model_config=config['cfg'], ema=tensors, card=meta.get('card', '{}'), history=meta.get('history', '[]'))
     if 'source' in meta: ck['source'] = meta['source']
     return ck
+
+# %% ../nbs/09_checkpoint.ipynb #c1a55e7d
+def _save_pretrained_method(
+    self: DiffusionModel,
+    path,                       # the directory to write: model.safetensors (float16), config.json, README.md
+    card: dict | None = None,   # the model card as a dict (data, recipe, results); None: empty
+    history=None,               # the training history, one dict per epoch; None: none
+) -> Path:                      # the directory written
+    "Write the model to the directory `path`: model.safetensors (float16), config.json, README.md model card."
+    return save_pretrained(self, path, card=card, history=history)
+
+def _from_pretrained(
+    cls,
+    path,   # a directory written by `save_pretrained`, or any checkpoint or weights file
+) -> DiffusionModel:   # the model, in eval mode, on the CPU
+    "The model in a directory written by `save_pretrained` (or in any checkpoint file), in eval mode."
+    return model_from_checkpoint(read_checkpoint(path), path, cls=cls)
+
+# the file formats live here, one layer above the network (chapter 8): importing this module gives DiffusionModel its two methods
+DiffusionModel.save_pretrained, DiffusionModel.from_pretrained = _save_pretrained_method, classmethod(_from_pretrained)
 
 # %% ../nbs/09_checkpoint.ipynb #4a309e0d
 def _evaluator_in(src):

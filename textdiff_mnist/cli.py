@@ -33,6 +33,9 @@ class _HelpFormatter(argparse.HelpFormatter):
     _said_range = re.compile(r'-?\d[\d,._]*\s*(?:to|or more)\b|\ba number\b', re.I)
     def _get_help_string(self, action):
         h = action.help or ''
+        if '{TrainConfig.' in h:                   # the trainer's defaults, looked up when help is shown, not to build the parser
+            from textdiff_mnist.train import TrainConfig
+            h = re.sub(r'\{TrainConfig\.(\w+)\}', lambda m: str(getattr(TrainConfig, m.group(1))), h)
         if not action.option_strings or h == argparse.SUPPRESS or action.nargs == 0: return h
         extra = [r] if (r := getattr(action.type, 'accepts', None)) and not self._said_range.search(h) else []
         if action.required: extra += [] if 'required' in h else ['required']
@@ -237,15 +240,14 @@ def _add_train(sub):
     t = sub.add_parser('train', help='train a model, or resume the checkpoint in --out')
     t.add_argument('--out', default='runs/main', help='run directory (checkpoint, sample grids, curves)')
     t.add_argument('--recipe', choices=('v2', 'v3'), default=None, help="a named run: 'v3' reproduces the bundled weights (running 'v2', the model it fine-tunes, first; exported to OUT/textdiff_mnist.pt); default: none, the run the other options describe")
-    from textdiff_mnist.train import TrainConfig as C                   # the defaults of an option not given
-    t.add_argument('--epochs', type=_positive_int, help=f'passes over the training images (default: {C.epochs})')
-    t.add_argument('--batch-size', type=_positive_int, help=f'images per step, over all processes (default: {C.batch_size})')
-    t.add_argument('--lr', type=_number, help=f'peak learning rate (default: {C.lr:g})')
-    t.add_argument('--seed', type=_non_negative_int, help=f'seed of the run (default: {C.seed})')
+    t.add_argument('--epochs', type=_positive_int, help=f'passes over the training images (default: {{TrainConfig.epochs}})')
+    t.add_argument('--batch-size', type=_positive_int, help=f'images per step, over all processes (default: {{TrainConfig.batch_size}})')
+    t.add_argument('--lr', type=_number, help=f'peak learning rate (default: {{TrainConfig.lr}})')
+    t.add_argument('--seed', type=_non_negative_int, help=f'seed of the run (default: {{TrainConfig.seed}})')
     t.add_argument('--subset', type=_positive_int, help='train on the first N images only (default: all of them)')
     t.add_argument('--max-steps', type=_positive_int, help='stop after N steps in total, to resume later (default: no limit)')
-    t.add_argument('--sample-every', type=_non_negative_int, help=f'epochs between sample grids, 0: never (default: {C.sample_every})')
-    t.add_argument('--ckpt-every', type=_positive_int, help=f'steps between checkpoints, also written every epoch (default: {C.ckpt_every})')
+    t.add_argument('--sample-every', type=_non_negative_int, help=f'epochs between sample grids, 0: never (default: {{TrainConfig.sample_every}})')
+    t.add_argument('--ckpt-every', type=_positive_int, help=f'steps between checkpoints, also written every epoch (default: {{TrainConfig.ckpt_every}})')
     t.add_argument('--data-dir', default=None, help='where the MNIST files are (default: the cache)')
     t.add_argument('--threads', type=_positive_int, default=None, help="torch threads (default: torch's own choice)")
     t.add_argument('--model-size', choices=('tiny', 'default', 'large'), default=None,

@@ -120,7 +120,7 @@ def default_evaluator_path() -> Path:
 
 def save_evaluator(model: Evaluator, path=None, **meta) -> Path:
     "Atomically write `model` (weights, config, `meta`, a model card) as the pretrained directory `path` (default: the bundled one)."
-    from textdiff_mnist.checkpoint import write_pretrained, model_card
+    from textdiff_mnist.pretrained import write_pretrained, model_card
     path = Path(path) if path is not None else default_evaluator_path()
     cfg = dict(model.config, widths=list(model.config['widths']))
     acc = meta.get('test_accuracy')
@@ -136,7 +136,7 @@ def save_evaluator(model: Evaluator, path=None, **meta) -> Path:
 def _load_evaluator(path: str, mtime_ns: int) -> Evaluator:
     try:
         if Path(path).is_dir():                     # the pretrained layout: safetensors, no pickle
-            from textdiff_mnist.checkpoint import read_pretrained
+            from textdiff_mnist.pretrained import read_pretrained
             sd, cfg, md = read_pretrained(path)
             if md.get('textdiff_mnist') != EVALUATOR_FORMAT: raise ValueError(f"it holds {md.get('textdiff_mnist')!r}, not an evaluator")
             meta = json.loads(md.get('meta', '{}'))

@@ -127,23 +127,7 @@ class DiffusionModel(nn.Module):
         if unknown: raise ValueError(f"unknown model config keys {sorted(unknown)}")
         return cls(UNetConfig(**d))
     def n_params(self) -> int: return sum(p.numel() for p in self.parameters())
-    def save_pretrained(
-        self,
-        path,                       # the directory to write: model.safetensors (float16), config.json, README.md
-        card: dict | None = None,   # the model card as a dict (data, recipe, results); None: empty
-        history=None,               # the training history, one dict per epoch; None: none
-    ):
-        "Write the model to the directory `path`: model.safetensors (float16), config.json, README.md model card (chapter 9)."
-        from textdiff_mnist.checkpoint import save_pretrained
-        return save_pretrained(self, path, card=card, history=history)
-    @classmethod
-    def from_pretrained(
-        cls,
-        path,   # a directory written by `save_pretrained`, or any checkpoint or weights file (chapter 9)
-    ) -> 'DiffusionModel':   # the model, in eval mode, on the CPU
-        "The model in a directory written by `save_pretrained` (or in any checkpoint file), in eval mode (chapter 9)."
-        from textdiff_mnist.checkpoint import read_checkpoint, model_from_checkpoint
-        return model_from_checkpoint(read_checkpoint(path), path, cls=cls)
+    # save_pretrained / from_pretrained: added by chapter 9 (`textdiff_mnist.checkpoint`), which owns the file formats
 
 # %% ../nbs/08_unet.ipynb #f1afa2a7
 MODEL_SIZES = {'tiny': TINY_CONFIG, 'default': UNetConfig(),
