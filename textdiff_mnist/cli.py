@@ -311,7 +311,12 @@ def _cmd_serve(a):
     except ValueError as e: raise _CLIError(str(e)) from None
     try: from textdiff_mnist.serve import run_server
     except ImportError as e: raise _CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
-    run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device)
+    try:
+        from textdiff_mnist.onnx_backend import resolve_backend
+        from textdiff_mnist.generation import check_device
+        resolve_backend(a.backend, check_device(a.device))        # one line, before loading
+    except ValueError as e: raise _CLIError(str(e)) from None
+    run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device, backend=a.backend)
 
 def _add_serve(sub):
     from textdiff_mnist.serve_settings import ServeSettings
@@ -322,6 +327,7 @@ def _add_serve(sub):
     s.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
     s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
     ServeSettings.add_arguments(s)             # --max-images, --queue-size, ...: one flag per limit, its help and default from the field
+    _backend_opt(s)
     s.set_defaults(func=_cmd_serve)
 
 # %% ../nbs/13_cli.ipynb #eb9dad81

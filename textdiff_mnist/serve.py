@@ -24,7 +24,8 @@ import textdiff_mnist
 from PIL.PngImagePlugin import PngInfo
 from .generation import (Request, model_for, generate, check_prompt_length, GenerationError, labelled_grid, to_pil,
                                        expand_prompts, image_seeds, get_model, check_device, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
-                                       DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS)
+                                       DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, DEFAULT_BACKEND, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS)
+from .onnx_backend import BACKENDS, resolve_backend
 from .captions import require_digit, ignored_words, IgnoredWordsWarning, NoDigitError
 from .checkpoint import weights_fingerprint
 from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
@@ -226,10 +227,10 @@ def recipe(args: dict, fingerprint: str, backend: str = 'torch') -> dict:
     return dict(args, backend=backend, seeds=image_seeds(args['prompts'], args['n'], args['seed']), textdiff_mnist=textdiff_mnist.__version__, weights=fingerprint)
 
 # %% ../nbs/16_serve.ipynb #109a6687
-def _grid_png(images, args: dict, fingerprint: str) -> bytes:
+def _grid_png(images, args: dict, fingerprint: str, backend: str = 'torch') -> bytes:
     "The labelled grid with its recipe: the same file `save_samples(..., recipe=make_recipe(...))` writes."
     info = PngInfo(); info.add_text('Software', f'textdiff-mnist {textdiff_mnist.__version__}')
-    info.add_text(RECIPE_KEY, json.dumps(recipe(args, fingerprint)), zip=True)
+    info.add_text(RECIPE_KEY, json.dumps(recipe(args, fingerprint, backend)), zip=True)
     return png_bytes(labelled_grid(images, args['prompts'], args['n']), info)
 
 # %% ../nbs/16_serve.ipynb #ae4bfbc2
@@ -238,9 +239,9 @@ def _ignored_in(prompts) -> list[str]:
     return list(dict.fromkeys(w for p in prompts for w in ignored_words(p)))
 
 # %% ../nbs/16_serve.ipynb #703d5846
-def render(images, args: dict, fmt: str, fingerprint: str) -> tuple[bytes, str]:
-    "The body and media type of the answer for `images = generate(**args)`."
-    b64, grid = lambda b: base64.b64encode(b).decode(), _grid_png(images, args, fingerprint)
+def render(images, args: dict, fmt: str, fingerprint: str, backend: str = 'torch') -> tuple[bytes, str]:
+    "The body and media type of the answer for `images = generate(**args)` (run by `backend`, which its recipe records)."
+    b64, grid = lambda b: base64.b64encode(b).decode(), _grid_png(images, args, fingerprint, backend)
     if fmt == 'png': return grid, 'image/png'
     prompts, seeds = expand_prompts(args['prompts'], args['n']), image_seeds(args['prompts'], args['n'], args['seed'])
     items = [dict(prompt=p, digit=require_digit(p).digit, seed=s, ignored=list(ignored_words(p)), png=b64(png_bytes(im)))
@@ -284,7 +285,8 @@ def _add_generate_route(app: FastAPI, Req):
         try:
             model, fingerprint = app.state.models[SAMPLERS[req.sampler].student]       # the student for 'fast', else the model
             ims = await anyio.to_thread.run_sync(lambda: _generate_until(t0 + s.timeout_s, gate.slots, model, req._request))
-            body, media = await anyio.to_thread.run_sync(render, ims, req.generate_args(), req.format, fingerprint)
+            body, media = await anyio.to_thread.run_sync(render, ims, req.generate_args(), req.format, fingerprint,
+                                                      getattr(model, 'backend', 'torch'))
         except _TimeLimitExceeded as e:
             raise HTTPException(504, f"the request took longer than this server's limit of {s.timeout_s:g} s ({e}): "
                                      'ask for fewer images or steps, or retry later') from None
@@ -361,16 +363,17 @@ def _exact_body_schema(app: FastAPI, Req):
         return app.openapi_schema
     app.openapi = openapi
 
-def create_app(checkpoint=None, token: str | None = None, settings: ServeSettings | None = None, device=None) -> FastAPI:
-    "The ASGI app with the model of `checkpoint` (default: the bundled weights) loaded once, on `device` (chapter 8; default auto)."
+def create_app(checkpoint=None, token: str | None = None, settings: ServeSettings | None = None, device=None,
+               backend: str = DEFAULT_BACKEND) -> FastAPI:
+    "The ASGI app with the model of `checkpoint` (default: the bundled weights) loaded once, on `device` (chapter 8; default auto), run by `backend` (chapter 9b)."
     s = settings or ServeSettings()
-    model = get_model(checkpoint, device).eval()
+    model = model_for(DEFAULT_SAMPLER, checkpoint, device, backend).eval()
     app = FastAPI(title='textdiff-mnist', version=textdiff_mnist.__version__, docs_url=None, redoc_url=None,
                   description='Text-conditioned diffusion for handwritten digits. With a token set, every /v1/ endpoint '
                               'except health needs the header "Authorization: Bearer <token>".')
     app.state.model, app.state.settings, app.state.gate = model, s, _Gate(s.concurrency, s.queue_size)
     app.state.fingerprint, app.state.token = weights_fingerprint(model), token or None
-    fast = model_for('fast', None, device) if checkpoint is None else None     # the bundled student serves sampler 'fast'
+    fast = model_for('fast', None, device, backend) if checkpoint is None else None     # the bundled student serves sampler 'fast'
     app.state.models = {False: (model, app.state.fingerprint), True: (fast, fast and weights_fingerprint(fast))}
     app.state.samplers = tuple(SAMPLERS) if fast is not None else tuple(STEPS)
     app.state.checkpoint = ('bundled' if checkpoint is None else
@@ -394,12 +397,12 @@ def _exposure_warning(host: str, token: str | None) -> str | None:
 
 # %% ../nbs/16_serve.ipynb #4a5814d8
 def run_server(host: str = '127.0.0.1', port: int = 8000, checkpoint=None, token: str | None = None,
-               settings: ServeSettings | None = None, log_level: str = 'info', device=None):
+               settings: ServeSettings | None = None, log_level: str = 'info', device=None, backend: str = DEFAULT_BACKEND):
     "Serve the API and the page on `host:port` until interrupted (token: `token`, else $TEXTDIFF_MNIST_TOKEN)."
     token = token or os.environ.get(TOKEN_ENV) or None
     warnings.filterwarnings('ignore', category=IgnoredWordsWarning)     # the client is told (X-Ignored-Words), not the log
     if (w := _exposure_warning(host, token)): print(w, file=sys.stderr, flush=True)
-    app = create_app(checkpoint, token, settings, device)
+    app = create_app(checkpoint, token, settings, device, backend)
     print(f"textdiff-mnist {textdiff_mnist.__version__}: serving on http://{host}:{port}/ (API reference: /docs)", file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level=log_level)
 
@@ -410,6 +413,8 @@ def serve_parser() -> argparse.ArgumentParser:
     p.add_argument('--port', type=int, default=8000, help='TCP port to listen on, 1 to 65535 (default: 8000)')
     p.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     p.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N or mps')
+    p.add_argument('--backend', choices=BACKENDS, default=DEFAULT_BACKEND, help='auto (the default: ONNX Runtime for the bundled weights on the CPU '
+                   'when the onnx extra is installed, else torch), torch or onnxruntime (chapter 9b)')
     p.add_argument('--token', default=None, help=f'require "Authorization: Bearer TOKEN" (default: ${TOKEN_ENV})')
     ServeSettings.add_arguments(p)                              # --max-images, --queue-size, ...: chapter 16a
     p.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'], help="uvicorn's log level (default: info)")
@@ -418,9 +423,9 @@ def serve_parser() -> argparse.ArgumentParser:
 # %% ../nbs/16_serve.ipynb #a3594824
 def main(argv=None):
     a = serve_parser().parse_args(argv)
-    try: s = ServeSettings.from_args(a); check_device(a.device)     # a bad setting or device: one line, before loading
+    try: s = ServeSettings.from_args(a); resolve_backend(a.backend, check_device(a.device))     # a bad setting, device or backend: one line, before loading
     except ValueError as e: print(f'textdiff-mnist serve: error: {e}', file=sys.stderr); sys.exit(2)
-    run_server(a.host, a.port, a.checkpoint, a.token, s, log_level=a.log_level, device=a.device)
+    run_server(a.host, a.port, a.checkpoint, a.token, s, log_level=a.log_level, device=a.device, backend=a.backend)
 
 if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'textdiff_mnist.serve':
     main()                  # `python -m textdiff_mnist.serve ...`; never when this cell runs in a notebook
