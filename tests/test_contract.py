@@ -45,7 +45,8 @@ def test_the_hook_allows_the_parser_refusal_only(live_server):
     # any other 422 does not; and the server's mark is the one the hook looks for
     from textdiff_mnist.serve import PARSER_REFUSAL
     assert contract_hooks.PARSER_REFUSAL == PARSER_REFUSAL
-    for body in [dict(prompt='a banana'), dict(prompt=''), dict(prompts=['3', '3 or 4']), dict(prompt='the year 2026')]:
+    for body in [dict(prompt='a banana'), dict(prompt=''), dict(prompts=['3', '3 or 4']), dict(prompt='4 2'), dict(prompt='3.5'),
+                 dict(prompts=['2026', '1234567890123'])]:
         status, answer = _post(live_server, body)
         assert status == 422 and contract_hooks.refusal_allowed(status, answer), (body, answer)
     for body in [dict(prompt='3', n=0), dict(prompt='3', prompts=['4']), dict(prompts=['3'] * 5, n=4), dict(prompt='3', seed=-1.5)]:

@@ -1,5 +1,6 @@
 "Issue 28: numbers. The parser reads them without changing any one-digit reading; `write` draws them in one hand; the CLI writes strips and refuses bad input in one line."
-import subprocess, sys
+import json, subprocess, sys
+from pathlib import Path
 import numpy as np, pytest, torch
 from textdiff_mnist.captions import (read_prompt, parse_prompt, ParsedNumber, NumberError, require_digit, captions_for,
                                      distractor_prompts)
@@ -41,3 +42,85 @@ def test_cli_refuses_bad_numbers(tmp_path, capsys):
         with pytest.raises(SystemExit) as e: main(['generate', bad, '--out', str(out)])
         err = capsys.readouterr().err
         assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and not out.exists(), err
+
+def test_dataset_numbers(tmp_path, capsys):
+    # `dataset --numbers`: an .npz of numbers padded to the widest, widths, string labels, boxes, prompts, seeds, recipe;
+    # number i drawn as `write` draws it from its dataset seed; with --format mnist refused in one line, exit 2, nothing written
+    from textdiff_mnist.cli import main
+    from textdiff_mnist.fast import dataset_seed
+    from textdiff_mnist.generation import model_for
+    from textdiff_mnist.numbers import dataset_numbers, draw_numbers
+    for extra in (['--format', 'mnist'], ['--format', 'mnist', '--n-test', '2']):
+        with pytest.raises(SystemExit) as e: main(['dataset', '--numbers', '--n', '3', '--out', str(tmp_path/'m'), *extra])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and '--numbers' in err and not list(tmp_path.iterdir()), err
+    out = tmp_path/'numbers.npz'
+    main(['dataset', '--numbers', '--n', '3', '--chunk', '2', '--seed', '1', '--out', str(out), '--quiet', '--backend', 'torch'])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['numbers.npz']          # the chunks are gone
+    nums, prompts = dataset_numbers(3, 1)
+    assert all(2 <= len(x) <= 6 for x in nums) and [read_prompt(q).digits for q in prompts] == nums
+    with np.load(out) as z:
+        assert z['labels'].tolist() == nums and z['prompts'].tolist() == prompts and z['images'].dtype == np.uint8
+        assert z['images'].shape == (3, 28, z['widths'].max()) and z['boxes'].shape == (3, 6, 2)
+        for i, x in enumerate(nums):
+            b = z['boxes'][i]
+            assert (b[len(x):] == -1).all() and (np.diff(b[:len(x)].ravel()) > 0).all() and b[len(x) - 1, 1] <= z['widths'][i]
+            assert not z['images'][i, :, z['widths'][i]:].any()                     # padded with zeros
+        assert z['seeds'].tolist() == [dataset_seed(1, i) for i in range(3)]
+        assert json.loads(str(z['recipe']))['kind'] == 'number dataset'
+        s, b = draw_numbers(model_for('fast', backend='torch'), prompts[:1], [dataset_seed(1, 0)], 'fast')[0]
+        assert [list(x) for x in b] == z['boxes'][0, :len(b)].tolist()
+        assert np.abs(np.round(s * 255) - z['images'][0, :, :s.shape[1]]).max() <= 1
+
+@pytest.fixture(scope='module')
+def number_client():
+    from fastapi.testclient import TestClient
+    from textdiff_mnist.serve import create_app, ServeSettings
+    return TestClient(create_app(settings=ServeSettings(max_images=8), backend='torch'))
+
+def test_serve_numbers(number_client, monkeypatch):
+    # /v1/generate draws a number prompt (JSON: a strip per image with its width, boxes and number; the single-digit items
+    # unchanged); the schema describes them; bad number prompts get the parser's marked 422 before any model time
+    import base64, io
+    from PIL import Image
+    from textdiff_mnist import write
+    import textdiff_mnist.serve as serve
+    c = number_client
+    r = c.post('/v1/generate', json=dict(prompts=['a thick 42', '7'], n=2, sampler='fast', format='json'))
+    assert r.status_code == 200, r.text
+    items = r.json()['images']
+    im, boxes = write('a thick 42', n=2, sampler='fast', backend='torch', return_boxes=True)
+    for it, b in zip(items[:2], boxes):
+        assert (it['number'], it['digit'], it['boxes']) == ('42', None, [list(x) for x in b])
+        assert Image.open(io.BytesIO(base64.b64decode(it['png']))).size == (it['width'], 28) and it['width'] == b[-1][1] + 3
+    assert [set(it) for it in items[2:]] == [{'prompt', 'digit', 'seed', 'ignored', 'png'}] * 2 and items[2]['digit'] == 7
+    r = c.post('/v1/generate', json=dict(prompt='2026', sampler='fast'))
+    assert r.status_code == 200 and r.headers['content-type'] == 'image/png'
+    from textdiff_mnist.numbers import rewrite
+    from textdiff_mnist.generation import read_recipe
+    (p := Path(__import__('tempfile').mkdtemp())/'n.png').write_bytes(r.content)
+    assert read_recipe(p)['kind'] == 'number' and torch.equal(rewrite(p)[0], write('2026', sampler='fast', backend='torch'))
+    spec = c.get('/openapi.json').json()
+    ok = spec['paths']['/v1/generate']['post']['responses']['200']['content']['application/json']['schema']
+    assert ok == {'$ref': '#/components/schemas/GenerateAnswer'}
+    assert {'number', 'width', 'boxes'} <= set(spec['components']['schemas']['ImageAnswer']['properties'])
+    assert 'number of 2 to 12' in spec['components']['schemas']['GenerateRequest']['properties']['prompt']['description']
+    def no_model(*a, **k): raise AssertionError('the model ran')
+    monkeypatch.setattr(serve, '_draw_until', no_model)
+    for bad, why in [('4 2', "'42'"), ('3.5', 'decimal'), ('1234567890123', 'at most 12'), ('42, I mean four three', 'disagree')]:
+        r = c.post('/v1/generate', json=dict(prompts=['2026', bad]))
+        j = r.json()
+        assert r.status_code == 422 and why in j['error'] and j['detail'] == [dict(loc=['body'], msg=j['error'], type='prompt_digit')], j
+
+def test_ui_numbers(tmp_path):
+    # the notebook UI shows a number's strips (drawn by `write`), saves them with their recipe, and says the parser's refusals
+    from textdiff_mnist.ui import GeneratorUI
+    from textdiff_mnist import write
+    ui = GeneratorUI(prompt='a thin 2026', n=2, sampler='fast', backend='torch', debounce=0)
+    ui.button.click()
+    im, boxes = write('a thin 2026', n=2, sampler='fast', backend='torch', return_boxes=True)
+    assert torch.equal(ui.images, im) and ui.boxes == boxes and ui.recipe['kind'] == 'number', ui.status.value
+    ui.save_path.value = str(tmp_path/'s.npz'); ui.save_button.click()
+    with np.load(tmp_path/'s.npz') as z: assert z['labels'].tolist() == ['2026', '2026']
+    ui.prompt.value = '3.5'; ui.button.click()
+    assert 'decimal' in ui.status.value and torch.equal(ui.images, im)

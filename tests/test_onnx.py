@@ -12,21 +12,25 @@ from textdiff_mnist.generation import generate, get_model, model_for, in_backend
 pytest_plugins = ['_fixtures']
 pytest.importorskip('onnxruntime', reason='the onnx extra (pip install -e ".[onnx]") is part of the test install')
 
-def test_export_command_and_a_checkpoint_of_ones_own(tiny_weights, tmp_path):
+@pytest.fixture(scope='module')
+def tiny_export(tiny_weights, tmp_path_factory):
+    "The tiny model's graphs, exported once by the command line (the module's only export of a tiny model but one)."
     from _fixtures import CLI
-    out = tmp_path/'onnx'
+    out = tmp_path_factory.mktemp('onnx')/'tiny'
     r = subprocess.run([CLI, 'export', '--format', 'onnx', '--checkpoint', str(tiny_weights), '--out', str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
-    d = out
+    return out
+
+def test_export_command_and_a_checkpoint_of_ones_own(tiny_weights, tiny_export):
+    d = tiny_export
     man = ob.read_manifest(d)                                         # every graph's sha256 checked
     assert man['fingerprint'] == ob.weights_fingerprint(get_model(tiny_weights, 'cpu'))
     assert {'config', 'schedule', 'tokenizer', 'exporter', 'graphs', 'textdiff_mnist'} <= set(man)
-    om = ob.OrtModel(d)
-    kw = dict(n=2, steps=6, seed=3, checkpoint=tiny_weights)
-    a, b = generate(['seven', 'a thick 4'], backend='torch', **kw), generate(['seven', 'a thick 4'], backend='onnxruntime', **kw)
+    om = ob.OrtModel(d)                                                # the exported directory, run as it is
+    kw = dict(n=2, steps=6, seed=3)
+    a, b = generate(['seven', 'a thick 4'], backend='torch', checkpoint=tiny_weights, **kw), generate(['seven', 'a thick 4'], checkpoint=om, **kw)
     assert (a - b).abs().max() * 255 <= 2
     assert not torch.equal(a[0], a[1])                                 # two seeds, two images: the passes really ran
-    assert isinstance(model_for('dpm', tiny_weights, backend='onnxruntime'), ob.OrtModel)
 
 def test_bundled_graphs_match_torch():
     x, t = torch.randn(6, 1, 28, 28, generator=torch.Generator().manual_seed(0)), torch.tensor([0, 1, 200, 500, 900, 999])
@@ -62,8 +66,11 @@ def test_without_the_extra(monkeypatch, tmp_path, capsys):
 def test_another_device_is_a_clear_error():
     with pytest.raises(ob.BackendError, match='CPU only'): ob.resolve_backend('onnxruntime', 'cuda')
 
-def test_a_tampered_graph_is_rebuilt(tiny_model):
-    om = ob.ort_model(tiny_model)
+def test_a_tampered_graph_is_rebuilt(tiny_model, tiny_weights, tiny_export):
+    import shutil
+    shutil.copytree(tiny_export, ob.onnx_cache_dir(tiny_model), dirs_exist_ok=True)   # as if exported on first use (the same weights)
+    om = model_for('dpm', tiny_weights, backend='onnxruntime')         # asked for with one's own weights: from the cache
+    assert isinstance(om, ob.OrtModel) and om.directory == ob.onnx_cache_dir(tiny_model)
     (om.directory/'unet.onnx').write_bytes(b'not a graph'); ob._LOADED.clear()
     with pytest.raises(ob.OnnxExportError): ob.read_manifest(om.directory)
     again = ob.ort_model(tiny_model)

@@ -413,6 +413,7 @@ def _dataset_flags(msg: str) -> str:
 
 def _cmd_dataset(a):
     from textdiff_mnist.fast import write_dataset, DatasetError
+    if a.numbers: return _cmd_number_dataset(a)
     if a.n_test is not None and a.format != 'mnist':
         raise _CLIError(f"--n-test is the size of the test split of --format mnist; --format {a.format} has no split")
     try: out = write_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet, format=a.format, n_test=a.n_test,
@@ -421,6 +422,16 @@ def _cmd_dataset(a):
     if a.format == 'npz': print(f"wrote {a.n} images to {out}")
     else: print(f"wrote {a.n} training and {json.loads((out/'recipe.json').read_text())['n_test']} test images to {out}; "
                 f"read them with torchvision.datasets.MNIST({str(Path(a.out))!r}, train=True or False)")
+
+def _cmd_number_dataset(a):
+    "`dataset --numbers`: numbers of 2 to 6 digits with string labels and boxes in one .npz (chapter 19b); refused, writing nothing, with --format mnist."
+    from textdiff_mnist.fast import DatasetError
+    from textdiff_mnist.numbers import write_number_dataset
+    if a.format != 'npz': raise _CLIError(f"--numbers writes one .npz (strips of several widths, labels as strings): MNIST's IDX files cannot hold them; drop --format {a.format}")
+    if a.n_test is not None: raise _CLIError("--n-test is the size of the test split of --format mnist; --numbers writes one .npz, without a split")
+    try: out = write_number_dataset(a.out, a.n, a.sampler, a.seed, a.chunk, a.checkpoint, a.device, progress=not a.quiet, backend=a.backend)
+    except DatasetError as e: raise _CLIError(_dataset_flags(str(e))) from None
+    print(f"wrote {a.n} numbers to {out}")
 
 def _add_dataset(sub):
     from textdiff_mnist.samplers import SAMPLERS
@@ -432,6 +443,9 @@ def _add_dataset(sub):
                    "(train-/t10k-images-idx3-ubyte, train-/t10k-labels-idx1-ubyte) with each split's prompts and seeds and the recipe, read by torchvision.datasets.MNIST(OUT)")
     d.add_argument('--n-test', type=_positive_int, default=None, help='with --format mnist: test images, 1 or more, seeded after the training images '
                    '(default: N // 6, as MNIST\'s 60,000 + 10,000; N + N_TEST at most 10,000,000)')
+    d.add_argument('--numbers', action='store_true', help='numbers instead of digits: N numbers of 2 to 6 digits (uniform; leading zeros allowed) '
+                   'with captions, drawn in one hand as write draws them, into one .npz: images uint8 Nx28xW padded to the widest, widths, '
+                   'labels as strings, boxes Nx6x2 (each digit\'s columns, -1 past the number), prompts, seeds, recipe (default: digits); not with --format mnist')
     d.add_argument('--sampler', choices=tuple(SAMPLERS), default='fast', help='default fast: the distilled student, 4 steps')
     d.add_argument('--seed', type=_non_negative_int, default=0, help='0 or more (default 0); image i derives its own seed')
     d.add_argument('--chunk', type=_positive_int, default=1000, help='images per chunk, 1 to 2000 (default 1000); finished chunks survive a crash')

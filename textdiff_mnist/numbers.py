@@ -6,24 +6,26 @@ Docs: https://textdiff.github.io/textdiff-mnist/numbers.html.md"""
 
 # %% ../nbs/19b_numbers.ipynb #e539a78b
 from __future__ import annotations
-import json, math, time, zlib
+import json, math, re, shutil, time, zipfile, zlib
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
 from . import __version__
 from .core import generator_for, to_uint8
-from .captions import read_prompt, read_number, digit_prompts, complete_style, ParsedNumber, NoDigitError, MAX_NUMBER_DIGITS
+from .captions import (read_prompt, read_number, digit_prompts, complete_style, captions_for, ParsedNumber,
+                                     NoDigitError, MAX_NUMBER_DIGITS, DIGIT_WORDS)
 from .samplers import clip_noise
 from .generation import (GenerationError, Request, model_for, run_sampler, generate, image_seed, check_int, check_prompt_length,
                                        validate_request, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SAMPLER, DEFAULT_SCHEDULE,
                                        DEFAULT_BACKEND, MAX_IMAGES)
 
 # %% auto #0
-__all__ = ['SHARED_NOISE', 'INK', 'MARGIN', 'GAP', 'BASELINE', 'PEN_STEPS', 'SHEAR', 'STYLES', 'NUMBER_ARGS', 'digit_seed',
-           'number_style', 'number_noise', 'ink_columns', 'compose', 'one_pen', 'check_number_request', 'write',
-           'cut_digits', 'centre_of_mass_paste', 'mnist_centre', 'drawn_scale', 'test_numbers', 'number_prompts',
-           'cutouts', 'digit_accuracy', 'style_spread', 'measure_numbers', 'number_recipe', 'rewrite', 'save_strips']
+__all__ = ['SHARED_NOISE', 'INK', 'MARGIN', 'GAP', 'BASELINE', 'PEN_STEPS', 'SHEAR', 'STYLES', 'NUMBER_ARGS', 'NUMBER_LENGTHS',
+           'digit_seed', 'number_style', 'number_noise', 'ink_columns', 'compose', 'one_pen', 'check_number_request',
+           'draw_numbers', 'write', 'cut_digits', 'centre_of_mass_paste', 'mnist_centre', 'drawn_scale', 'test_numbers',
+           'number_prompts', 'cutouts', 'digit_accuracy', 'style_spread', 'measure_numbers', 'number_recipe', 'rewrite',
+           'save_strips', 'dataset_numbers', 'write_number_dataset']
 
 # %% ../nbs/19b_numbers.ipynb #82f11ec0
 def digit_seed(number_seed: int, j: int) -> int:
@@ -119,6 +121,24 @@ def check_number_request(prompt, n=1, steps=DEFAULT_STEPS, guidance=DEFAULT_GUID
     validate_request('0', 1, steps, guidance, sampler, seed, guidance_schedule, backend)      # the sampling options, as generate checks them
     return p
 
+def draw_numbers(model, prompts, number_seeds, sampler=DEFAULT_SAMPLER, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE,
+                 guidance_schedule=DEFAULT_SCHEDULE, batch_size: int = 250, rho: float = SHARED_NOISE, pen: bool = True, callback=None) -> list:
+    """The strip (28, w) and boxes of each of several number prompts (checked already), number i drawn from `number_seeds[i]`:
+    `write`'s engine, and the number dataset's. The digits of all the numbers are sampled together, `batch_size` at a time."""
+    parsed = {q: read_prompt(q) for q in set(prompts)}
+    nums = [parsed[q] for q in prompts]
+    dprompts = [d for q, p, s in zip(prompts, nums, number_seeds) for d in number_style(q, p, s)]
+    seeds = [digit_seed(s, j) for p, s in zip(nums, number_seeds) for j in range(len(p))]
+    x = torch.cat([number_noise(s, len(p), rho) for p, s in zip(nums, number_seeds)])
+    chunks = range(0, len(dprompts), batch_size); out = []
+    for ci, i in enumerate(chunks):
+        def cb(st, tot, x_, x0, ci=ci):
+            if st and callback is not None: callback(ci * tot + st, len(chunks) * tot)
+        out.append(run_sampler(model, dprompts[i:i + batch_size], seeds[i:i + batch_size], sampler, steps, guidance, guidance_schedule,
+                               x=x[i:i + batch_size], style_prior=False, callback=cb))
+    out, ends = torch.cat(out).numpy(), np.cumsum([0] + [len(p) for p in nums])
+    return [compose((one_pen if pen else np.asarray)(out[a:b]), s) for a, b, s in zip(ends[:-1], ends[1:], number_seeds)]
+
 def write(
     prompt: str,                                 # one prompt naming a number ('2026', '007', 'four two', 'a thick slanted 42') or a single digit; at most 200 characters and 24 words. Call once per number
     n: int = 1,                                  # images of the number, ≥ 1, at most MAX_IMAGES (2000) digits in all (n × the number's digits)
@@ -134,22 +154,18 @@ def write(
     batch_size: int = 250,                       # digits sampled at once, ≥ 1; 250, as `generate`'s
     rho: float = SHARED_NOISE,                   # the share of each digit's starting noise common to the number, 0 (independent) to 1; SHARED_NOISE = 0: correlated noise read worse and added little once the pen is shared (section Measured)
     pen: bool = True,                            # draw the number with one pen: each digit's slant and stroke pulled toward the number's mean; False: the digits as drawn. The completed style words alone leave most of the spread of separately drawn digits
+    callback=None,                               # `callback(step, total)` after every sampler step, counted over all batches, as `generate`'s (an exception raised in it stops the call: the server's time limit)
 ):
     "`n` images of the number `prompt` asks for ('2026', 'a thick slanted 42'), `(n, 1, 28, W)` in [0, 1], padded on the right to the widest; with `return_boxes`, also each digit's column range `(x0, x1)`. A one-digit prompt gives `generate`'s image."
     p = check_number_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule, backend)
     if not isinstance(p, ParsedNumber):
         imgs = generate(prompt, n, steps, guidance, sampler, seed, checkpoint=checkpoint, device=device, guidance_schedule=guidance_schedule,
-                        backend=backend)
+                        backend=backend, callback=callback)
         return (imgs, [[ink_columns(im[0])] for im in imgs.numpy()]) if return_boxes else imgs
     model = model_for(sampler, checkpoint, device, backend)
     for q in digit_prompts(prompt, p): check_prompt_length(q, model.text_encoder.max_words)
     nseeds = [image_seed(seed, prompt, k) for k in range(n)]
-    prompts = [q for s in nseeds for q in number_style(prompt, p, s)]
-    seeds = [digit_seed(s, j) for s in nseeds for j in range(len(p))]
-    x = torch.cat([number_noise(s, len(p), rho) for s in nseeds])
-    out = torch.cat([run_sampler(model, prompts[i:i + batch_size], seeds[i:i + batch_size], sampler, steps, guidance, guidance_schedule,
-                                 x=x[i:i + batch_size], style_prior=False) for i in range(0, len(prompts), batch_size)])
-    strips = [compose((one_pen if pen else np.asarray)(out[i * len(p):(i + 1) * len(p)].numpy()), s) for i, s in enumerate(nseeds)]
+    strips = draw_numbers(model, [prompt] * n, nseeds, sampler, steps, guidance, guidance_schedule, batch_size, rho, pen, callback)
     W = max(s.shape[1] for s, _ in strips)
     imgs = torch.zeros(n, 1, 28, W)
     for i, (s, _) in enumerate(strips): imgs[i, 0, :, :s.shape[1]] = torch.from_numpy(s)
@@ -323,3 +339,83 @@ def save_strips(images, boxes, prompt: str, path, recipe: dict | None = None) ->
             for i, a in enumerate(u8): grid[30 * i:30 * i + 28] = a
             Image.fromarray(grid).resize((grid.shape[1] * 2, grid.shape[0] * 2), Image.NEAREST).save(tmp, format='PNG', pnginfo=info)
     return path
+
+# %% ../nbs/19b_numbers.ipynb #b0f1d523
+NUMBER_LENGTHS = (2, 6)      # digits per number in a number dataset: 2 to 6, uniform
+
+def _number_caption(caption: str, number: str) -> str:
+    "`caption`, naming the digit `number[0]` as a numeral or a word, with that digit replaced by `number` ('digit' by 'number'); 'a {number}' if the result does not read back as the number or is too long."
+    d = int(number[0])
+    for m in re.finditer(r'[a-z]+|[0-9]+', caption.lower()):
+        if m.group() not in (str(d), DIGIT_WORDS[d]): continue
+        q = re.sub(r'(?i)\bdigit\b', lambda w: 'NUMBER' if w.group().isupper() else 'Number' if w.group()[0].isupper() else 'number',
+                   caption[:m.start()] + number + caption[m.end():])
+        try:
+            p = read_prompt(check_prompt_length(q))
+            if isinstance(p, ParsedNumber) and p.digits == number: return q
+        except (NoDigitError, GenerationError): pass
+        break
+    return f'a {number}'
+
+def dataset_numbers(n: int, seed: int = 0, lengths=NUMBER_LENGTHS) -> tuple[list[str], list[str]]:
+    "`n` numbers of `lengths[0]` to `lengths[1]` digits (length and digits uniform, leading zeros allowed) and a prompt for each from chapter 3's caption generator; deterministic given `seed`."
+    rng = np.random.default_rng([seed, 2028])
+    numbers = [''.join(map(str, rng.integers(0, 10, int(k)))) for k in rng.integers(lengths[0], lengths[1] + 1, n)]
+    caps = captions_for(np.array([int(x[0]) for x in numbers]), rng.integers(0, 3, (n, 3)), seed=int(rng.integers(2**31)))
+    return numbers, [_number_caption(c, x) for c, x in zip(caps, numbers)]
+
+# %% ../nbs/19b_numbers.ipynb #88ee93a4
+def _chunk(parts: Path, k: int) -> Path: return parts/f'numbers{k:06d}.npz'
+
+def _assemble_numbers(out: Path, parts: Path, K: int, numbers, prompts, seeds, recipe: dict):
+    "Stream the chunk files into the .npz `out` (images padded to the widest, widths, labels, boxes, prompts, seeds, recipe), atomically."
+    from textdiff_mnist.core import atomic_write
+    widths = np.concatenate([np.load(_chunk(parts, k))['widths'] for k in range(K)])
+    W, L = int(widths.max()), recipe['lengths'][1]
+    with atomic_write(out) as tmp, zipfile.ZipFile(tmp, 'w', zipfile.ZIP_STORED, allowZip64=True) as z:
+        with z.open('images.npy', 'w', force_zip64=True) as f:
+            np.lib.format.write_array_header_1_0(f, dict(descr='|u1', fortran_order=False, shape=(len(numbers), 28, W)))
+            for k in range(K):
+                a = np.load(_chunk(parts, k))['images']
+                f.write(np.pad(a, ((0, 0), (0, 0), (0, W - a.shape[2]))).tobytes())
+        boxes = np.concatenate([np.load(_chunk(parts, k))['boxes'] for k in range(K)])
+        for name, arr in (('widths', widths.astype(np.int32)), ('labels', np.array(numbers)), ('boxes', boxes[:, :L]),
+                          ('prompts', np.array(prompts)), ('seeds', np.array(seeds, np.int64)), ('recipe', np.array(json.dumps(recipe)))):
+            with z.open(f'{name}.npy', 'w', force_zip64=True) as f: np.lib.format.write_array(f, arr)
+
+def write_number_dataset(out, n: int, sampler: str = 'fast', seed: int = 0, chunk: int = 1000, checkpoint=None, device=None,
+                         steps: int = DEFAULT_STEPS, guidance: float = DEFAULT_GUIDANCE, guidance_schedule: str = DEFAULT_SCHEDULE,
+                         progress: bool = True, callback=None, lengths=NUMBER_LENGTHS, backend: str = DEFAULT_BACKEND) -> Path:
+    "`n` numbers (`dataset_numbers`) drawn as `write` draws them into the .npz `out`, in resumable chunks of `chunk` numbers; `callback(done, total)` after each chunk."
+    from fastprogress.fastprogress import progress_bar
+    from textdiff_mnist.core import atomic_write
+    from textdiff_mnist.checkpoint import weights_fingerprint
+    from textdiff_mnist.fast import DatasetError, _check_dataset_args, _dataset_model, dataset_seed
+    out, _ = _check_dataset_args(out, n, chunk, sampler)
+    if not (isinstance(lengths, (tuple, list)) and len(lengths) == 2 and all(isinstance(v, int) for v in lengths)
+            and 2 <= lengths[0] <= lengths[1] <= MAX_NUMBER_DIGITS):
+        raise DatasetError(f"lengths must be (shortest, longest) digits with 2 <= shortest <= longest <= {MAX_NUMBER_DIGITS}, got {lengths!r}")
+    model, steps, guidance, schedule = _dataset_model(sampler, checkpoint, device, steps, guidance, guidance_schedule, backend)
+    numbers, prompts = dataset_numbers(n, seed, lengths)
+    seeds = [dataset_seed(seed, i) for i in range(n)]
+    recipe = dict(kind='number dataset', n=int(n), seed=int(seed), lengths=list(lengths), sampler=sampler, steps=steps, guidance=guidance,
+                  guidance_schedule=schedule, chunk=int(chunk), textdiff_mnist=__version__, weights=weights_fingerprint(model),
+                  backend=getattr(model, 'backend', 'torch'))
+    parts = out.with_name(out.name + '.parts'); parts.mkdir(parents=True, exist_ok=True); mf = parts/'manifest.json'
+    if mf.exists() and (old := json.loads(mf.read_text())) != recipe:
+        raise DatasetError(f"{parts} holds an unfinished dataset made with other settings ({old}); repeat them, or delete {parts}")
+    with atomic_write(mf) as tmp: Path(tmp).write_text(json.dumps(recipe))
+    K = math.ceil(n / chunk)
+    for k in progress_bar(range(K), leave=False) if progress else range(K):
+        if not _chunk(parts, k).exists():
+            ix = range(k * chunk, min(n, (k + 1) * chunk))
+            strips = draw_numbers(model, [prompts[i] for i in ix], [seeds[i] for i in ix], sampler, steps, guidance, schedule or DEFAULT_SCHEDULE)
+            w = max(s.shape[1] for s, _ in strips)
+            images, boxes = np.zeros((len(ix), 28, w), np.uint8), np.full((len(ix), lengths[1], 2), -1, np.int32)
+            for j, (s, b) in enumerate(strips): images[j, :, :s.shape[1]] = np.round(s * 255).clip(0, 255); boxes[j, :len(b)] = b
+            with atomic_write(_chunk(parts, k)) as tmp, open(tmp, 'wb') as f:
+                np.savez(f, images=images, widths=np.array([s.shape[1] for s, _ in strips]), boxes=boxes)
+        if callback is not None: callback(min(n, (k + 1) * chunk), n)
+    _assemble_numbers(out, parts, K, numbers, prompts, seeds, recipe)
+    shutil.rmtree(parts)
+    return out

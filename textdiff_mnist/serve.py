@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/serve.html.md"""
 
 # %% auto #0
 __all__ = ['TOKEN_ENV', 'EXAMPLE_PROMPTS', 'PARSER_REFUSAL', 'GenerateBody', 'png_bytes', 'recipe', 'render', 'ErrorBody',
-           'create_app', 'run_server', 'serve_parser', 'main', 'ServeSettings']
+           'ImageAnswer', 'GenerateAnswer', 'create_app', 'run_server', 'serve_parser', 'main', 'ServeSettings']
 
 # %% ../nbs/16_serve.ipynb #ce46d876
 import argparse, base64, hmac, html, io, ipaddress, json, os, sys, threading, time, warnings
@@ -23,10 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import textdiff_mnist
 from PIL.PngImagePlugin import PngInfo
 from .generation import (Request, model_for, generate, check_prompt_length, GenerationError, labelled_grid, to_pil,
-                                       expand_prompts, image_seeds, get_model, check_device, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
+                                       expand_prompts, image_seeds, get_model, check_device, validate_request, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, DEFAULT_BACKEND, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS)
 from .onnx_backend import BACKENDS, resolve_backend
-from .captions import require_digit, ignored_words, IgnoredWordsWarning, NoDigitError
+from collections import Counter
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from .captions import require_digit, read_prompt, ParsedNumber, ignored_words, IgnoredWordsWarning, NoDigitError
 from .checkpoint import weights_fingerprint
 from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
 from .serve_settings import ServeSettings
@@ -64,16 +67,19 @@ def _text_schema(max_words: int | None = None):
 
 def _prompt_help(max_words: int | None = None) -> str:
     words = f' and {max_words} words (a run of letters a-z, or one digit character, is a word)' if max_words else ''
-    return (f"one description naming exactly one digit 0-9, as a word or a numeral, e.g. 'a thick slanted 4'; at most "
-            f"{MAX_PROMPT_CHARS} characters{words}. A description naming no digit or several is refused with 422 and the "
-            "prompt parser's message (its `detail` is one entry of type 'prompt_digit'): a rule JSON Schema cannot state")
+    return (f"one description naming one digit 0-9, as a word or a numeral, e.g. 'a thick slanted 4', or one number of 2 to 12 "
+            f"digits, e.g. '2026', 'a thin 007', '555-0199', 'four two' (drawn as a strip, chapter 19b); at most {MAX_PROMPT_CHARS} "
+            f"characters{words}. A description naming neither (no digit; several that are not one number, such as '3 or 4' or "
+            "'4 2'; a decimal, a negative number, more than 12 digits) is refused with 422 and the prompt parser's message "
+            "(its `detail` is one entry of type 'prompt_digit'): a rule JSON Schema cannot state")
 
 class GenerateBody(BaseModel):
     "A `/v1/generate` body at the library's own limits; `_request_model` narrows it to a server's settings."
     model_config = ConfigDict(strict=True, extra='forbid', json_schema_extra=dict(
         description="Exactly one of 'prompt' and 'prompts'.", oneOf=[dict(required=['prompt']), dict(required=['prompts'])],
         examples=[dict(prompt='a thick slanted 4', n=4, format='json'), dict(prompts=['3', 'seven'], n=2, seed=1)]))
-    _request = PrivateAttr(None)      # the validated `Request`, set by `_request_model`'s check
+    _request = PrivateAttr(None)      # the validated `Request` of the digit prompts (None if there are none), set by `_request_model`'s check
+    _numbers = PrivateAttr(())        # the number prompts, each once, drawn by `write` (chapter 19b)
     prompt: str = Field(None, description=_prompt_help(), json_schema_extra=_text_schema())
     prompts: list[str] = Field(None, min_length=1, description='several descriptions (instead of prompt), each as prompt',
                                json_schema_extra=_text_schema())
@@ -83,7 +89,7 @@ class GenerateBody(BaseModel):
     guidance_schedule: Literal[GUIDANCE_SCHEDULES] = Field(DEFAULT_SCHEDULE, description='ramp: rises to the weight at the clean end; interval: the ramp, off for the last fifth of the steps; constant')
     sampler: Literal[tuple(SAMPLERS)] = Field(DEFAULT_SAMPLER, description="'fast': the distilled 4-step student (steps and guidance are its own)")
     seed: _Int = Field(0, ge=0, le=2**63 - 1, description='the same seed gives the same image for a prompt')
-    format: Literal['png', 'json'] = Field('png', description='png: a labelled grid; json: base64 PNGs, seeds, digits')
+    format: Literal['png', 'json'] = Field('png', description='png: a labelled grid; json: base64 PNGs, seeds, digits (a number: its strip, width and digit boxes)')
 
     @property
     def all_prompts(self) -> list[str]: return [self.prompt] if self.prompt is not None else list(self.prompts)
@@ -101,13 +107,19 @@ def _images_limit(max_images: int) -> list[dict]:
 
 PARSER_REFUSAL = 'prompt_digit'      # the `type` in `detail` of the one 422 a schema-valid body can get
 
+def _refusal(prompt: str) -> str | None:
+    """The prompt parser's message refusing `prompt` (chapter 3's `read_prompt`: neither one digit nor one number); None if it names one.
+    A prompt with no number in sight gets `require_digit`'s message (no digit, several digits), one with a bad number `read_number`'s."""
+    try: read_prompt(prompt); return None
+    except NoDigitError as e: why = str(e)
+    if why.startswith('No digit or number found'):
+        try: require_digit(prompt)
+        except NoDigitError as e: why = str(e)
+    return why
+
 def _parser_refusals(prompts) -> set[str]:
-    "The prompt parser's messages (chapter 3's `require_digit`) for those of `prompts` it refuses: no digit, several, a number."
-    out = set()
-    for p in prompts:
-        try: require_digit(p)
-        except NoDigitError as e: out.add(str(e))
-    return out
+    "The prompt parser's messages for those of `prompts` it refuses: no digit, several, a number it cannot draw."
+    return {m for p in prompts if (m := _refusal(p)) is not None}
 
 def _request_model(s: ServeSettings, max_words: int | None = None, samplers=tuple(SAMPLERS)):
     "The body model under the limits of `s` (shown in /openapi.json), checked as `generate` checks its arguments."
@@ -126,12 +138,17 @@ def _request_model(s: ServeSettings, max_words: int | None = None, samplers=tupl
                 raise ValueError("give either 'prompt' (one description) or 'prompts' (a list of descriptions), not both or neither")
             if (k := len(self.all_prompts) * self.n) > s.max_images:
                 raise ValueError(f"{len(self.all_prompts)} prompts x n={self.n} = {k} images; this server makes at most {s.max_images} per request")
+            for p in self.all_prompts:                                  # the parser first: its refusal is the marked one
+                if (why := _refusal(p)) is not None: raise PydanticCustomError(PARSER_REFUSAL, why)
+            numbers = tuple(dict.fromkeys(p for p in self.all_prompts if isinstance(read_prompt(p), ParsedNumber)))
+            digits = [p for p in self.all_prompts if p not in numbers]
             try:
-                self._request = Request(**self.generate_args())        # validated once, then carried to generate
+                args = self.generate_args()
+                self._request = Request(**dict(args, prompts=digits)) if digits else None     # validated once, then carried to generate
+                if numbers: validate_request('0', **{k: v for k, v in args.items() if k != 'prompts'})   # the options, as write checks them
                 if words: [check_prompt_length(p, words) for p in self.all_prompts]
-            except GenerationError as e:
-                if str(e) in _parser_refusals(self.all_prompts): raise PydanticCustomError(PARSER_REFUSAL, str(e)) from None
-                raise ValueError(str(e)) from None
+            except GenerationError as e: raise ValueError(str(e)) from None
+            self._numbers = numbers
             return self
     return GenerateRequest
 
@@ -218,6 +235,26 @@ def _generate_until(deadline: float, slots, model, request):
     try: return generate(request, checkpoint=model, callback=stop_when_late)
     finally: slots.release()
 
+def _draw_until(deadline: float, slots, model, body):
+    """What a validated `body` asks for, under the same time limit: `_generate_until`'s images `(N, 1, 28, 28)` when it names digits only;
+    with a number, one `(image (28, w), boxes)` per image, prompt-major (a digit's boxes None): the digits by `generate`, each number by
+    `write` (chapter 19b), all copies of one prompt in one call, so copy k of a prompt has `image_seed(seed, prompt, k)` as `generate`'s."""
+    if not body._numbers: return _generate_until(deadline, slots, model, body._request)
+    from textdiff_mnist.numbers import write, MARGIN
+    if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())): raise _TimeLimitExceeded('while waiting for its turn')
+    def stop_when_late(step, total):
+        if time.monotonic() > deadline: raise _TimeLimitExceeded(f'after {step} of {total} steps')
+    try:
+        digits = iter(generate(body._request, checkpoint=model, callback=stop_when_late) if body._request is not None else ())
+        copies, strips = Counter(body.all_prompts), {}
+        for p in body._numbers:
+            ims, boxes = write(p, body.n * copies[p], body.seed, body.steps, body.guidance, body.sampler, checkpoint=model, return_boxes=True,
+                               guidance_schedule=body.guidance_schedule, callback=stop_when_late)
+            strips[p] = iter([(im[0, :, :b[-1][1] + MARGIN], b) for im, b in zip(ims, boxes)])
+        return [next(strips[p]) if p in strips else (next(digits)[0], None) for p in body.all_prompts for _ in range(body.n)]
+    finally: slots.release()
+
+
 # %% ../nbs/16_serve.ipynb #6751fec5
 def png_bytes(img, pnginfo=None) -> bytes:
     buf = io.BytesIO(); img.save(buf, format='PNG', pnginfo=pnginfo); return buf.getvalue()
@@ -240,7 +277,8 @@ def _ignored_in(prompts) -> list[str]:
 
 # %% ../nbs/16_serve.ipynb #703d5846
 def render(images, args: dict, fmt: str, fingerprint: str, backend: str = 'torch') -> tuple[bytes, str]:
-    "The body and media type of the answer for `images = generate(**args)` (run by `backend`, which its recipe records)."
+    "The body and media type of the answer for `images = generate(**args)` (run by `backend`, which its recipe records); for `_draw_until`'s strips and boxes when a prompt names a number."
+    if not isinstance(images, torch.Tensor): return _render_strips(images, args, fmt, fingerprint, backend)
     b64, grid = lambda b: base64.b64encode(b).decode(), _grid_png(images, args, fingerprint, backend)
     if fmt == 'png': return grid, 'image/png'
     prompts, seeds = expand_prompts(args['prompts'], args['n']), image_seeds(args['prompts'], args['n'], args['seed'])
@@ -250,15 +288,72 @@ def render(images, args: dict, fmt: str, fingerprint: str, backend: str = 'torch
                 version=textdiff_mnist.__version__)
     return json.dumps(body).encode(), 'application/json'
 
+def _strips_grid(items, labels, n: int, scale: int = 2, pad: int = 2, lh: int = 12) -> Image.Image:
+    "`labelled_grid`'s layout for images of several widths (digits and number strips): each in a cell as wide as the widest, under its prompt."
+    ncols = n if n > 1 else min(10, len(items)); nrows = -(-len(items) // ncols)
+    cw, ch = max(im.shape[-1] for im, _ in items) * scale, 28 * scale
+    grid = Image.new('L', (ncols * (cw + pad) + pad, nrows * (ch + pad + lh) + pad), 255)
+    draw, font = ImageDraw.Draw(grid), ImageFont.load_default()
+    for i, ((im, _), txt) in enumerate(zip(items, labels)):
+        r, c = divmod(i, ncols); x, y = pad + c * (cw + pad), pad + r * (ch + pad + lh)
+        while len(txt) > 1 and draw.textlength(txt, font=font) > cw: txt = txt[:-2] + '…'
+        draw.text((x, y), txt, fill=0, font=font)
+        a = _u8(im); grid.paste(Image.fromarray(a).resize((a.shape[1] * scale, ch), Image.NEAREST), (x, y + lh))
+    return grid
+
+def _u8(im) -> np.ndarray: return (torch.as_tensor(im).reshape(28, -1).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+
+def _render_strips(items, args: dict, fmt: str, fingerprint: str, backend: str = 'torch') -> tuple[bytes, str]:
+    """`render` for a request naming a number: the grid of all its images (its recipe `write`'s, kind 'number', when the request is one
+    number prompt: `rewrite` reads it), or JSON where a number's item also has `number`, `width` and `boxes` (and `digit` null)."""
+    prompts, seeds = expand_prompts(args['prompts'], args['n']), image_seeds(args['prompts'], args['n'], args['seed'])
+    r = recipe(args, fingerprint, backend)
+    if len(args['prompts']) == 1:
+        r = dict({k: v for k, v in args.items() if k != 'prompts'}, kind='number', prompt=args['prompts'][0], backend=backend,
+                 textdiff_mnist=textdiff_mnist.__version__, weights=fingerprint)
+    info = PngInfo(); info.add_text('Software', f'textdiff-mnist {textdiff_mnist.__version__}'); info.add_text(RECIPE_KEY, json.dumps(r), zip=True)
+    grid = png_bytes(_strips_grid(items, prompts, args['n']), info)
+    if fmt == 'png': return grid, 'image/png'
+    b64 = lambda b: base64.b64encode(b).decode()
+    out = []
+    for p, s, (im, boxes) in zip(prompts, seeds, items):
+        item = dict(prompt=p, digit=None if boxes else require_digit(p).digit, seed=s, ignored=list(ignored_words(p)), png=b64(png_bytes(Image.fromarray(_u8(im)))))
+        if boxes: item.update(number=read_prompt(p).digits, width=int(im.shape[-1]), boxes=[[int(a), int(b)] for a, b in boxes])
+        out.append(item)
+    body = dict(images=out, grid=b64(grid), settings=args, ignored=_ignored_in(args['prompts']), weights=fingerprint, version=textdiff_mnist.__version__)
+    return json.dumps(body).encode(), 'application/json'
+
+
 # %% ../nbs/16_serve.ipynb #d7c35792
 class ErrorBody(BaseModel):
     "Every error answer: one line for people, and for a validation failure the list of pydantic errors for programs."
     error: str = Field(description='what was wrong and what is accepted')
     detail: list[dict] | None = Field(None, description='422 only: one entry per failed check (loc, msg, type)')
 
+class ImageAnswer(BaseModel):
+    "One image of a JSON answer. A digit's has prompt, digit, seed, ignored and png (28x28); a number's (chapter 19b) also number, width and boxes."
+    prompt: str = Field(description='the description it was drawn for')
+    digit: int | None = Field(description='the digit drawn, 0-9; null for a number')
+    seed: int = Field(description="its seed (a number's; its digits' seeds derive from it)")
+    ignored: list[str] = Field(description='the words of its prompt not understood')
+    png: str = Field(description='the image as a base64 PNG: 28x28 for a digit, 28 x width for a number')
+    number: str | None = Field(None, description="numbers only: the digits drawn, as a string ('007' keeps its zeros)")
+    width: int | None = Field(None, description="numbers only: the strip's width in pixels")
+    boxes: list[list[int]] | None = Field(None, description='numbers only: each digit\'s columns [x0, x1] in the strip, end exclusive, left to right')
+
+class GenerateAnswer(BaseModel):
+    "The answer of `/v1/generate` with format 'json'."
+    images: list[ImageAnswer] = Field(description='every image, prompt-major (all copies of the first prompt, then the second...)')
+    grid: str = Field(description='the labelled grid (format png), base64')
+    settings: dict = Field(description='the settings that made them')
+    ignored: list[str] = Field(description='the words not understood, each once')
+    weights: str = Field(description="the weights' fingerprint")
+    version: str = Field(description='the textdiff-mnist version')
+
 _err = lambda text, **kw: dict(model=ErrorBody, description=text, **kw)
 _header = lambda text, type='string': dict(description=text, schema=dict(type=type))
-_RESPONSES = {200: dict(content={'image/png': {}, 'application/json': {}}, description='a labelled PNG grid, or JSON (format: "json")',
+_RESPONSES = {200: dict(model=GenerateAnswer, content={'image/png': {}, 'application/json': {}},
+                        description='a labelled PNG grid, or JSON (format: "json"); a number is one image, a strip 28 pixels high',
                         headers={'X-Generation-Seconds': _header('seconds the request took', 'number'),
                                  'X-Ignored-Words': _header('the words not understood, comma-separated (absent when all were)')}),
               401: _err('missing or wrong token', headers={'WWW-Authenticate': _header('"Bearer"')}),
@@ -276,7 +371,7 @@ def _ignored_header(prompts) -> dict:
 # %% ../nbs/16_serve.ipynb #79c42e4b
 def _add_generate_route(app: FastAPI, Req):
     s, gate = app.state.settings, app.state.gate
-    @app.post('/v1/generate', responses=_RESPONSES, summary='Digits for descriptions', response_class=Response)
+    @app.post('/v1/generate', responses=_RESPONSES, summary='Digits and numbers for descriptions', response_class=Response)
     async def generate_images(req: Req) -> Response:
         t0 = time.monotonic()
         if not gate.enter():
@@ -284,7 +379,7 @@ def _add_generate_route(app: FastAPI, Req):
                                      f'retry in {s.retry_after_s} s', headers={'Retry-After': str(s.retry_after_s)})
         try:
             model, fingerprint = app.state.models[SAMPLERS[req.sampler].student]       # the student for 'fast', else the model
-            ims = await anyio.to_thread.run_sync(lambda: _generate_until(t0 + s.timeout_s, gate.slots, model, req._request))
+            ims = await anyio.to_thread.run_sync(lambda: _draw_until(t0 + s.timeout_s, gate.slots, model, req))
             body, media = await anyio.to_thread.run_sync(render, ims, req.generate_args(), req.format, fingerprint,
                                                       getattr(model, 'backend', 'torch'))
         except _TimeLimitExceeded as e:

@@ -24,6 +24,8 @@ from .generation import Request, model_for, run_sampler
 from .checkpoint import CheckpointError
 from .generation import check_device, ignored_note, IgnoredWordsWarning
 from .unet import available_devices
+from .captions import read_prompt, ParsedNumber, NoDigitError
+from .numbers import write, check_number_request, number_recipe, save_strips
 
 # %% auto #0
 __all__ = ['EXAMPLE_PROMPTS', 'MNIST_SOURCE', 'UPLOAD_SOURCE', 'png_bytes', 'GeneratorUI', 'EditUI']
@@ -137,10 +139,26 @@ def _on_step(self: GeneratorUI, step, total):
     "Progress callback, called by the sampler after every step."
     self.progress.max = total; self.progress.value = step
 
+def _number_in(prompt: str):
+    "The number `prompt` names (a `ParsedNumber`), or None when it names one digit or nothing; a number the parser refuses ('3.5', 13 digits) is a `GenerationError` with its message."
+    try: p = read_prompt(prompt)
+    except NoDigitError as e:
+        if str(e).startswith('No digit or number found'): return None      # the digit path says it, as before
+        raise GenerationError(str(e)) from None
+    return p if isinstance(p, ParsedNumber) else None
+
 @patch
 def _read_request(self: GeneratorUI, draw: bool = True) -> dict:
-    "The settings in the controls (after drawing a seed if *random seed* is ticked and `draw`), validated once as a `Request` (under 'request'): `GenerationError` if bad."
+    """The settings in the controls (after drawing a seed if *random seed* is ticked and `draw`), validated once as a `Request` (under 'request'):
+    `GenerationError` if bad. A number prompt (chapter 19b) is checked as `write` checks it, and its parsed number is under 'number' (its 'request' None)."""
     if self.random_seed.value and draw: self.seed.value = self._rng.randrange(2**31)
+    if (num := _number_in(self.prompt.value.strip())) is not None:
+        p = self.prompt.value.strip()
+        check_number_request(p, self.n.value, self.steps.value, float(self.guidance.value), self.sampler.value, self.seed.value,
+                             self.schedule.value, self.backend.value)
+        return dict(prompt=p, n=self.n.value, steps=self.steps.value, guidance=float(self.guidance.value), sampler=self.sampler.value,
+                    seed=self.seed.value, guidance_schedule=self.schedule.value, checkpoint=self._checkpoint_arg(), device=self.device.value,
+                    request=None, number=num)
     r = Request(self.prompt.value.strip(), self.n.value, self.steps.value, float(self.guidance.value), self.sampler.value,
                 self.seed.value, self.schedule.value, self.backend.value)    # validated here, once; carried to generate and the recipe
     return dict(prompt=r.prompts[0], n=r.n, steps=r.steps, guidance=r.guidance, sampler=r.sampler, seed=r.seed,
@@ -156,6 +174,16 @@ def _strip(self: GeneratorUI, model, req):
     return png_bytes(_denoising_strip(x0s, scale=self.scale))
 
 # %% ../nbs/20_ui.ipynb #08d04c80
+def _strips_grid(images, prompt: str, scale: int = 3, gap: int = 2):
+    "A number's strips `(n, 1, 28, W)`, one per row under its prompt, each pixel `scale` × `scale`: what the panel shows for a number."
+    from PIL import Image, ImageDraw, ImageFont
+    u8 = (images.reshape(len(images), 28, -1).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    w, h, lh = u8.shape[2] * scale, 28 * scale, 12
+    grid = Image.new('L', (w + 2 * gap, lh + len(u8) * (h + gap) + gap), 255)
+    ImageDraw.Draw(grid).text((gap, gap), prompt, fill=0, font=ImageFont.load_default())
+    for i, a in enumerate(u8): grid.paste(Image.fromarray(a).resize((w, h), Image.NEAREST), (gap, lh + gap + i * (h + gap)))
+    return grid
+
 def _settings_label(model, req) -> str:
     "What ran, in words: for 'fast' the student's own steps (steps and guidance of the request are not used), else the request's."
     on = f", {getattr(model, 'backend', 'torch')}"
@@ -168,21 +196,26 @@ def _generate(self: GeneratorUI):
         req = self._read_request()
         self.progress.value, self.progress.bar_style = 0, ''
         self._set_status('loading the model…'); t0 = time.perf_counter()
-        model = model_for(req['sampler'], req['checkpoint'], req['device'], req['request'].backend)
+        model = model_for(req['sampler'], req['checkpoint'], req['device'], self.backend.value)
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
         with warnings.catch_warnings():                   # said in `ui.ignored` instead of the kernel's stderr
             warnings.simplefilter('ignore', IgnoredWordsWarning)
-            images = generate(req['request'], checkpoint=model, callback=self._on_step)
-        grid = png_bytes(labelled_grid(images, [req['prompt']] * len(images), scale=self.scale))
-        strip = self._strip(model, req) if self.denoise.value else None
+            if req.get('number') is None: images, boxes = generate(req['request'], checkpoint=model, callback=self._on_step), None
+            else: images, boxes = write(req['prompt'], req['n'], req['seed'], req['steps'], req['guidance'], req['sampler'], self.backend.value,
+                                        checkpoint=model, return_boxes=True, guidance_schedule=req['guidance_schedule'], callback=self._on_step)
+        grid = png_bytes(labelled_grid(images, [req['prompt']] * len(images), scale=self.scale) if boxes is None else
+                         _strips_grid(images, req['prompt'], self.scale))
+        strip = self._strip(model, req) if self.denoise.value and boxes is None else None     # the denoising strip: digits only
         t2 = time.perf_counter()
-        recipe = make_recipe(req['request'], checkpoint=model)
+        recipe = make_recipe(req['request'], checkpoint=model) if boxes is None else \
+                 number_recipe(req['prompt'], req['n'], req['seed'], req['steps'], req['guidance'], req['sampler'], req['guidance_schedule'],
+                               self.backend.value, checkpoint=model)
     except Exception as e:
         self.last_error, self.progress.bar_style = e, 'danger'
         msg = str(e) if isinstance(e, (GenerationError, CheckpointError)) else f'generation failed: {type(e).__name__}: {e}'
         return self._set_status(msg, error=True)
-    self.image.value, self.images, self.request, self.recipe = grid, images, req, recipe
+    self.image.value, self.images, self.request, self.recipe, self.boxes = grid, images, req, recipe, boxes
     self.ignored.value = _esc(ignored_note(req['prompt']))
     self.strip.layout.display = None if strip else 'none'
     if strip: self.strip.value = strip
@@ -233,7 +266,9 @@ def _on_save(self: GeneratorUI, b=None):
     if not self.save_path.value.strip(): return self._set_status('give a file name ending in .png or .npz', error=True)
     path = Path(self.save_path.value.strip()).expanduser()
     if path.is_dir(): return self._set_status(f'{path} is a directory; give a file name', error=True)
-    try: save_samples(self.images, [self.request['prompt']] * len(self.images), path, recipe=self.recipe)
+    try:
+        if getattr(self, 'boxes', None) is not None: save_strips(self.images, self.boxes, self.request['prompt'], path, self.recipe)
+        else: save_samples(self.images, [self.request['prompt']] * len(self.images), path, recipe=self.recipe)
     except (GenerationError, OSError) as e: return self._set_status(str(e), error=True)
     self._set_status(f'saved {len(self.images)} × “{_esc(self.request["prompt"])}” with its recipe to <code>{_esc(path)}</code>')
 
@@ -245,6 +280,7 @@ def _on_save_gif(self: GeneratorUI, b=None):
     if self.images is None: return self._set_status('nothing to animate yet: click Generate first', error=True)
     if not self.save_path.value.strip(): return self._set_status('give a file name; the GIF takes it with .gif', error=True)
     path, r = Path(self.save_path.value.strip()).expanduser().with_suffix('.gif'), self.request
+    if r.get('request') is None: return self._set_status('the denoising GIF is drawn for digits; a number is saved with Save', error=True)
     try:
         states = denoising_states(r['request'], checkpoint=get_model(r['checkpoint'], r['device']))
         save_gif(states, path, labels=[r['prompt']] * r['n'], ncols=min(10, r['n']))
