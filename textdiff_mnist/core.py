@@ -109,7 +109,7 @@ def image_grid(images, labels=None, ncols: int = 10, scale: int = 2, pad: int = 
         r, c = divmod(i, ncols)
         x, y = pad + c * (cell + pad), pad + r * (cell + pad + lh)
         if labels is not None:
-            txt = str(labels[i])
+            txt = ' '.join(str(labels[i]).splitlines())      # one line: a label with a line break cannot be measured
             while len(txt) > 1 and draw.textlength(txt, font=font) > cell: txt = txt[:-2] + '…'   # shorten to fit
             draw.text((x, y), txt, fill=0, font=font)
         grid.paste(Image.fromarray(im).resize((cell, cell), Image.NEAREST), (x, y + lh))

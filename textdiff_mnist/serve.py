@@ -296,6 +296,7 @@ def _strips_grid(items, labels, n: int, scale: int = 2, pad: int = 2, lh: int = 
     draw, font = ImageDraw.Draw(grid), ImageFont.load_default()
     for i, ((im, _), txt) in enumerate(zip(items, labels)):
         r, c = divmod(i, ncols); x, y = pad + c * (cw + pad), pad + r * (ch + pad + lh)
+        txt = ' '.join(txt.splitlines())
         while len(txt) > 1 and draw.textlength(txt, font=font) > cw: txt = txt[:-2] + '…'
         draw.text((x, y), txt, fill=0, font=font)
         a = _u8(im); grid.paste(Image.fromarray(a).resize((a.shape[1] * scale, ch), Image.NEAREST), (x, y + lh))
