@@ -14,5 +14,22 @@ if __name__ == '__main__':
     ap.add_argument('--out', default='results/speed.json')
     a = ap.parse_args(); torch.set_num_threads(a.threads)
     sp = speed_rows(repeats=a.repeats)
+    baked = Path('weights/textdiff_mnist_v3_baked')          # the guidance-baked default candidate (experiments/bake_default.py), unguided
+    if baked.exists():
+        import time, numpy as np
+        from textdiff_mnist.bench import counted_flops
+        from textdiff_mnist.core import DIGIT_WORDS
+        from textdiff_mnist.generation import generate, get_model, in_backend
+        from textdiff_mnist.checkpoint import weights_fingerprint
+        m = get_model(baked, 'cpu'); P = list(DIGIT_WORDS)
+        flops = counted_flops(lambda: generate(P, guidance=0.0, checkpoint=m, backend='torch'))
+        for b in ('torch', 'onnxruntime'):
+            mm = in_backend(m, b); generate(P, guidance=0.0, checkpoint=mm); ts = []
+            for _ in range(a.repeats):
+                t0 = time.perf_counter(); generate(P, guidance=0.0, checkpoint=mm); ts.append(time.perf_counter() - t0)
+            sec = float(np.median(ts)); rate = flops / sec / 1e9
+            sp['rows'].append(dict(setting='baked default', sampler='dpm', backend=b, images=10, seconds=sec, gflop=flops / 1e9, gflops_per_s=rate,
+                                   share_of_ceiling=rate / sp['ceiling_gflops'], ceiling_seconds=flops / 1e9 / sp['ceiling_gflops'], repeats=a.repeats,
+                                   weights=weights_fingerprint(m)))
     sp['command'] = f"python experiments/speed.py --threads {a.threads} --repeats {a.repeats}"
     Path(a.out).write_text(json.dumps(sp, indent=1, default=float) + '\n'); print(speed_table(sp))

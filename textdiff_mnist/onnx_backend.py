@@ -127,6 +127,7 @@ def _session(path, threads: int):
     import onnxruntime as ort
     so = ort.SessionOptions(); so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: between passes torch's threads do the step
     return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
 
 class OrtModel(torch.nn.Module):
