@@ -260,7 +260,8 @@ def generate(
 ) -> torch.Tensor:                               # images (len(prompts) * n, 1, 28, 28) in [0, 1] on the CPU, prompt-major
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts (or a `Request`), e.g. `generate('a thick seven', n=4)`."
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
-    model = model_for(req.sampler, checkpoint, device, req.backend)
+    model = (in_backend(get_model(checkpoint, device), req.backend) if isinstance(checkpoint, torch.nn.Module)   # loaded by the caller
+             else model_for(req.sampler, checkpoint, device, req.backend))
     for p in req.prompts: check_prompt_length(p, model.text_encoder.max_words)
     if note := ignored_note(req.prompts): warnings.warn(IgnoredWordsWarning(note), stacklevel=2)   # drawn all the same
     allp, seeds = req.image_prompts, req.seeds
@@ -308,7 +309,7 @@ def make_recipe(
 ) -> dict:                                       # JSON values: `generate`'s arguments, the per-image seeds, the backend that runs, the version and the weights' fingerprint
     "What `generate(prompts, n, ...)` (or a `Request`) needs to make the same images again: its arguments, per-image seeds, version, weights, and the backend that ran."
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
-    model = model_for(req.sampler, checkpoint, None, req.backend)
+    model = in_backend(checkpoint, req.backend) if isinstance(checkpoint, torch.nn.Module) else model_for(req.sampler, checkpoint, None, req.backend)
     return dict(req.args(), backend=getattr(model, 'backend', 'torch'), seeds=req.seeds, textdiff_mnist=__version__,
                 weights=weights_fingerprint(model))
 

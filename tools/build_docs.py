@@ -115,10 +115,10 @@ def copy_images(md: str, src: Path) -> str:
 _re_nblink = re.compile(r'(\]\()(\d+[a-zA-Z0-9]*_[\w-]+\.ipynb)(?=[#)])')
 
 
-def chapter_links(md: str) -> str:
-    "Point links to chapter notebooks (`[chapter 12](12_generate.ipynb)`, as the index and the README write them) at their pages."
+def chapter_links(md: str, ext: str = '.ipynb') -> str:
+    "Point links to chapter notebooks (`[chapter 12](12_generate.ipynb)`, as the index and the README write them) at their pages: as documents (`ext` '.ipynb', which Sphinx resolves in markdown cells) or, in a cell's output, which Sphinx leaves alone, as the '.html' page itself."
     from nbdev.config import nbpath2html
-    return _re_nblink.sub(lambda m: m[1] + nbpath2html(m[2]).with_suffix('.ipynb').name if (NBS / m[2]).is_file() else m[0], md)
+    return _re_nblink.sub(lambda m: m[1] + nbpath2html(m[2]).with_suffix(ext).name if (NBS / m[2]).is_file() else m[0], md)
 
 
 def default_module(nb) -> str:
@@ -157,7 +157,7 @@ def process(path: Path, src: Path, labels: set) -> tuple[str, str]:
         if dirs.get('output') == 'false': tags.append('remove-output')
         for o in c.get('outputs', []):
             if 'text/markdown' in o.get('data', {}):
-                o.data['text/markdown'] = chapter_links(copy_images(''.join(o.data['text/markdown']), src))
+                o.data['text/markdown'] = chapter_links(copy_images(''.join(o.data['text/markdown']), src), '.html')
         cells.append(c)
     nb.cells = cells
     name = Path(fm.get('output-file', path.stem + '.html')).stem
