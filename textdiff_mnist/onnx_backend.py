@@ -18,13 +18,12 @@ from .text_encoder import TextEncoder
 from .unet import DiffusionModel, UNetConfig, PROMPT_MODES, model_device
 
 # %% auto #0
-__all__ = ['BACKENDS', 'ONNX_OPSET', 'ONNX_PINS', 'ONNX_EXTRA', 'MANIFEST', 'GRAPHS', 'BackendError', 'resolve_backend',
-           'export_onnx', 'OnnxExportError', 'read_manifest', 'OrtModel', 'onnx_cache_dir', 'ort_model']
+__all__ = ['BACKENDS', 'ONNX_OPSET', 'ONNX_EXTRA', 'MANIFEST', 'GRAPHS', 'BackendError', 'resolve_backend', 'export_onnx',
+           'OnnxExportError', 'read_manifest', 'OrtModel', 'onnx_cache_dir', 'ort_model']
 
 # %% ../nbs/09b_onnx.ipynb #9979ce6b
 BACKENDS = ('auto', 'torch', 'onnxruntime')
 ONNX_OPSET = 18
-ONNX_PINS = {'onnx': '1.23.2', 'onnxscript': '0.7.2', 'onnxruntime': '1.32.0'}      # the [onnx] extra's pins
 ONNX_EXTRA = "pip install 'textdiff-mnist[onnx]'"
 
 class BackendError(ValueError): "A backend that is unknown, not installed, or cannot run on the device asked for."

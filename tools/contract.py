@@ -10,7 +10,7 @@ waits for its health check, runs `st run URL/openapi.json --checks all ...` from
 stops the server and exits with schemathesis' status. Nothing is written into the repository (schemathesis.toml turns off
 its example database and cache; Hypothesis' own storage goes to a temporary directory).
 """
-import argparse, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import argparse, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,19 +33,12 @@ def run_contract(url: str, max_examples: int = 100, seed: int = 1, workers: int 
 
 def start_cli_server(args=(), timeout: float = 300.0, log=None):
     "`textdiff-mnist serve` (the console script beside this Python) on a free loopback port; (process, url) once health answers."
-    from serve_harness import free_port
+    from serve_harness import free_port, wait_healthy
     port = free_port(); url = f'http://127.0.0.1:{port}'
     exe = shutil.which('textdiff-mnist', path=str(Path(sys.executable).parent)) or 'textdiff-mnist'
     p = subprocess.Popen([exe, 'serve', '--port', str(port), *map(str, args)], stdout=log or subprocess.DEVNULL,
                          stderr=log or subprocess.DEVNULL, env={**os.environ, 'OMP_NUM_THREADS': '1'})
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if p.poll() is not None: raise RuntimeError(f'textdiff-mnist serve exited with status {p.returncode}')
-        try:
-            with urllib.request.urlopen(url + '/v1/health', timeout=2) as r:
-                if r.status == 200: return p, url
-        except OSError: time.sleep(0.3)
-    p.kill(); p.wait(); raise RuntimeError(f'textdiff-mnist serve did not answer on {url} within {timeout:g} s')
+    return wait_healthy(p, url, timeout, 'textdiff-mnist serve')
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])

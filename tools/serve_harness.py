@@ -31,14 +31,20 @@ def start_server(args=(), port: int | None = None, timeout: float = 120.0, env=N
     port = port or free_port(); url = f'http://127.0.0.1:{port}'
     p = subprocess.Popen([sys.executable, '-m', 'textdiff_mnist.serve', '--port', str(port), '--log-level', 'warning', *map(str, args)],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    return wait_healthy(p, url, timeout, 'the server')
+
+def wait_healthy(p, url: str, timeout: float, what: str):
+    "(p, url) once `url`'s /v1/health answers 200; `RuntimeError` naming `what` if the process `p` exits (with its stderr, when piped) or `timeout` passes."
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if p.poll() is not None: raise RuntimeError(f'the server exited with status {p.returncode}: {p.stderr.read().decode()[-2000:]}')
+        if p.poll() is not None:
+            err = p.stderr.read().decode()[-2000:] if p.stderr else ''
+            raise RuntimeError(f'{what} exited with status {p.returncode}' + (f': {err}' if err else ''))
         try:
             with urllib.request.urlopen(url + '/v1/health', timeout=2) as r:
                 if r.status == 200: return p, url
         except OSError: time.sleep(0.2)
-    p.kill(); p.wait(); raise RuntimeError(f'the server did not answer on {url} within {timeout:g} s')
+    p.kill(); p.wait(); raise RuntimeError(f'{what} did not answer on {url} within {timeout:g} s')
 
 def stop_server(p):
     p.terminate()
