@@ -6,43 +6,67 @@ Docs: https://textdiff.github.io/textdiff-mnist/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #314b7bb7
 from __future__ import annotations
-import os, platform, random, tempfile
+import importlib.util, os, platform, random, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
-import torch
 from . import __version__
 
 # %% auto #0
-__all__ = ['DIGIT_WORDS', 'as_image_batch', 'to_uint8', 'seed_everything', 'generator_for', 'atomic_write', 'cache_dir',
-           'weights_dir', 'machine_info', 'machine_label', 'image_grid', 'save_image']
+__all__ = ['DIGIT_WORDS', 'has_torch', 'is_tensor', 'as_output', 'as_image_batch', 'to_uint8', 'seed_everything', 'generator_for',
+           'atomic_write', 'cache_dir', 'weights_dir', 'machine_info', 'machine_label', 'image_grid', 'save_image']
+
+# %% ../nbs/00_core.ipynb #9140fbf9
+def has_torch() -> bool:
+    "Whether PyTorch is installed (found, not imported)."
+    try: return importlib.util.find_spec('torch') is not None
+    except (ImportError, ValueError): return False
+
+def is_tensor(x) -> bool:
+    "Whether `x` is a torch tensor, without importing torch."
+    return (torch := sys.modules.get('torch')) is not None and isinstance(x, torch.Tensor)
+
+def as_output(a: np.ndarray):
+    "A numpy result as public functions return it: a torch tensor (sharing memory) where torch is installed, else `a` itself."
+    if not has_torch(): return a
+    import torch
+    return torch.from_numpy(np.ascontiguousarray(a))
+
 
 # %% ../nbs/00_core.ipynb #dc8692be
 DIGIT_WORDS = ('zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine')
 
 # %% ../nbs/00_core.ipynb #d2e1fb1f
-def as_image_batch(x) -> torch.Tensor:
+def _image_array(x) -> np.ndarray:
+    "Images as a float32 array (N,1,28,28) in [0,1] from a uint8 or float array of shape (28,28), (N,28,28) or (N,1,28,28)."
+    a = np.asarray(x)
+    a = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a.astype(np.float32)
+    if a.ndim == 2: a = a[None]
+    if a.ndim == 3: a = a[:, None]
+    if a.ndim != 4 or a.shape[1:] != (1, 28, 28):
+        raise ValueError(f"expected images of shape (N,28,28) or (N,1,28,28), got {tuple(a.shape)}")
+    return a.clip(0, 1)
+
+def as_image_batch(x):
     "Images as a float32 tensor `(N,1,28,28)` in [0,1], from uint8/float arrays or tensors of shape (28,28), (N,28,28) or (N,1,28,28)."
-    t = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x)
-    if t.dtype == torch.uint8: t = t.float() / 255.
-    else: t = t.float()
-    if t.ndim == 2: t = t[None]
-    if t.ndim == 3: t = t[:, None]
-    if t.ndim != 4 or t.shape[1:] != (1, 28, 28):
-        raise ValueError(f"expected images of shape (N,28,28) or (N,1,28,28), got {tuple(t.shape)}")
-    return t.clamp(0, 1)
+    import torch
+    return torch.from_numpy(_image_array(x.detach().cpu().numpy() if is_tensor(x) else x))
 
 def to_uint8(x) -> np.ndarray:
-    "Images as a uint8 array `(N,28,28)`, from anything `as_image_batch` accepts."
-    return (as_image_batch(x)[:, 0] * 255).round().to(torch.uint8).numpy()
+    "Images as a uint8 array `(N,28,28)`, from anything `as_image_batch` accepts (numpy alone: no torch needed for arrays)."
+    a = _image_array(x.detach().cpu().float().numpy() if is_tensor(x) else x)
+    return np.round(a[:, 0] * np.float32(255)).astype(np.uint8)
+
 
 # %% ../nbs/00_core.ipynb #5d011dfe
 def seed_everything(seed: int):
     "Seed Python's, NumPy's and torch's global RNGs."
+    import torch
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
-def generator_for(seed: int) -> torch.Generator:
-    "A CPU `torch.Generator` seeded with `seed`."
+def generator_for(seed: int):
+    "A CPU `torch.Generator` seeded with `seed` (numpy's twin: chapter 6a's `CPUGenerator`)."
+    import torch
     g = torch.Generator(); g.manual_seed(int(seed)); return g
 
 # %% ../nbs/00_core.ipynb #17c92165
@@ -82,9 +106,10 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 def machine_info(device='cpu') -> dict:
-    "CPU, core count, torch threads and versions of this machine, and the `device` the model ran on."
-    return dict(processor=platform.processor(), machine=platform.machine(), cpu_model=_cpu_model(),
-                cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
+    "CPU, core count, torch threads and versions of this machine, and the `device` the model ran on (torch: None where it is not installed)."
+    torch = importlib.import_module('torch') if has_torch() else None
+    return dict(processor=platform.processor(), machine=platform.machine(), cpu_model=_cpu_model(), cpu_count=os.cpu_count(),
+                torch_threads=torch.get_num_threads() if torch else None, torch=torch.__version__ if torch else None,
                 numpy=np.__version__, python=platform.python_version(), platform=platform.platform(),
                 device=str(device), textdiff_mnist=__version__)
 

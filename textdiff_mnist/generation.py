@@ -6,41 +6,39 @@ Docs: https://textdiff.github.io/textdiff-mnist/generate.html.md"""
 
 # %% ../nbs/12_generate.ipynb #dbe54ff0
 from __future__ import annotations
-import json, math, warnings, zlib
+import json, math, sys, warnings, zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
-import torch
-from fastprogress.fastprogress import progress_bar
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from . import __version__
-from .core import DIGIT_WORDS, image_grid, to_uint8, weights_dir, atomic_write
+from .core import DIGIT_WORDS, image_grid, to_uint8, weights_dir, atomic_write, has_torch, is_tensor, as_output
 from .captions import require_digit, NoDigitError, ignored_words, IgnoredWordsWarning, complete_style
-from .text_encoder import MAX_WORDS, prompt_words
-from .schedule import from_model_space
-from .samplers import Denoiser, SAMPLERS, GUIDANCE_SCHEDULES, seeded_start, sample
-from .unet import resolve_device, DeviceError, model_device
-from .samplers import NOISE_CLIP
-from .onnx_backend import BACKENDS, BackendError, resolve_backend, ort_model
-from .checkpoint import load_model, CheckpointError, weights_fingerprint, fast_weights, fast_card, weights_file
+from .tokenizer import MAX_WORDS, prompt_words
+from .samplers import Denoiser, ArrayDenoiser, SAMPLERS, GUIDANCE_SCHEDULES, seeded_start, sample, NOISE_CLIP
+from .runtime import BACKENDS, BackendError, TORCH_EXTRA, OnnxExportError, resolve_backend, load_ort, bundled_export
+from .pretrained import CheckpointError, weights_file
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'DEFAULT_BACKEND', 'SAME_SEED_TOLERANCE',
-           'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES', 'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'RECIPE_KEY',
-           'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GRID_STYLES', 'GenerationError', 'bundled_weights', 'check_device',
-           'get_model', 'in_backend', 'model_for', 'check_int', 'check_prompt_length', 'validate_request',
-           'ignored_note', 'expand_prompts', 'image_seed', 'image_seeds', 'Request', 'prompt_vectors', 'run_sampler',
-           'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe',
-           'regenerate', 'grid_prompts', 'style_grid']
+           'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES', 'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'BAKED_WEIGHTS',
+           'FAST_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GRID_STYLES', 'GenerationError',
+           'bundled_weights', 'check_device', 'get_model', 'export_meta', 'in_backend', 'network_for', 'bundled_model',
+           'model_for', 'check_int', 'check_prompt_length', 'validate_request', 'ignored_note', 'expand_prompts',
+           'image_seed', 'image_seeds', 'Request', 'prompt_vectors', 'run_sampler', 'generate', 'to_pil',
+           'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe', 'regenerate',
+           'grid_prompts', 'style_grid']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.9, 'interval'
-DEFAULT_BACKEND = 'auto'      # ONNX Runtime when the [onnx] extra is installed and the model runs on the CPU, else torch (chapter 9b)
+DEFAULT_BACKEND = 'auto'      # ONNX Runtime when the model runs on the CPU (it is a dependency), else torch (chapter 9a)
 SAME_SEED_TOLERANCE = 2       # in 1/255: the most a pixel may differ between backends or CPUs for the same recipe
 MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS = 1000, 50.0, 2000, 200
-BUNDLED_WEIGHTS = 'textdiff_mnist'      # a pretrained directory: model.safetensors, config.json, README.md (chapter 9)
+BUNDLED_WEIGHTS = 'textdiff_mnist'          # the teacher, any guidance: a pretrained directory (model.safetensors, config.json, README.md; chapter 9)
+BAKED_WEIGHTS = 'textdiff_mnist_baked'      # the default's network: the teacher with DEFAULT_GUIDANCE on DEFAULT_SCHEDULE baked in (weights v4)
+FAST_WEIGHTS = 'textdiff_mnist_fast'        # the distilled student that sampler 'fast' runs (chapter 18)
 
 class GenerationError(ValueError):
     "Invalid input to `generate`: the message says what was wrong and what is accepted."
@@ -49,22 +47,45 @@ def bundled_weights() -> Path:
     "Path of the weights shipped with the package (a pretrained directory)."
     return weights_dir()/BUNDLED_WEIGHTS
 
-def check_device(device='auto') -> torch.device:
-    "`resolve_device(device)` (chapter 8), raising `GenerationError` for a malformed device or one this machine lacks."
+def check_device(device='auto'):
+    "`resolve_device(device)` (chapter 8; a `torch.device`), raising `GenerationError` for a malformed device or one this machine lacks."
+    if not has_torch(): raise GenerationError(f"device {device!r}: choosing a device needs PyTorch, which is not installed: {TORCH_EXTRA}")
+    from textdiff_mnist.unet import resolve_device, DeviceError
     try: return resolve_device(device)
     except DeviceError as e: raise GenerationError(str(e)) from None
 
+def _on_cpu(device) -> bool:
+    "Whether `device` (None: 'auto') is the CPU. Without torch only the CPU exists: any other device is a `GenerationError`."
+    if not has_torch():
+        if device in (None, 'auto', 'cpu'): return True
+        raise GenerationError(f"device {device!r} needs PyTorch, which is not installed: {TORCH_EXTRA}")
+    return check_device('auto' if device is None else device).type == 'cpu'
+
+def _loaded(checkpoint) -> bool:
+    "Whether `checkpoint` is a loaded model (a torch module, or an `OrtModel`) rather than a path."
+    torch = sys.modules.get('torch')        # not loaded: nothing can be a torch module
+    return getattr(checkpoint, 'backend', None) == 'onnxruntime' or (torch is not None and isinstance(checkpoint, torch.nn.Module))
+
+def _fingerprint(model) -> str:
+    "The weights' fingerprint: an `OrtModel` carries its manifest's; a torch model's is computed (chapter 9)."
+    if (fp := getattr(model, 'fingerprint', None)) is not None: return fp
+    from textdiff_mnist.checkpoint import weights_fingerprint
+    return weights_fingerprint(model)
+
 @lru_cache(maxsize=4)
 def _cached_model(path: str, mtime: float, device: str):
-    return load_model(path).to(device)
+    from textdiff_mnist.checkpoint import load_model, _card
+    model, card = load_model(path).to(device), _card(path, mtime)
+    if card.get('kind') == 'guidance-baked': model.baked_guidance = (float(card['guidance']), card['guidance_schedule'])
+    return model
 
 def get_model(
     checkpoint=None,   # a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights
     device=None,       # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (chapter 8's `resolve_device`); None: a model stays where it is, a file goes to 'auto'
-) -> torch.nn.Module:   # the model in eval mode, loaded once per file and device
-    "The model in `checkpoint` (a path, or a loaded model), else the bundled weights, on `device`; loaded once per file and device."
+):                      # the model (a torch module) in eval mode, loaded once per file and device
+    "The model in `checkpoint` (a path, or a loaded model), else the bundled weights (the teacher), on `device`; loaded once per file and device."
     dev = None if device is None else check_device(device)        # None: a model stays where it is, a file goes to 'auto'
-    if isinstance(checkpoint, torch.nn.Module): return checkpoint if dev is None else checkpoint.to(dev)
+    if _loaded(checkpoint): return checkpoint if dev is None else checkpoint.to(dev)
     path = Path(checkpoint) if checkpoint is not None else bundled_weights()
     if checkpoint is None and not path.exists():
         raise CheckpointError(f"the bundled weights {path} are missing: reinstall the package or pass checkpoint=")
@@ -72,33 +93,74 @@ def get_model(
     return _cached_model(str(path.resolve()), weights_file(path).stat().st_mtime, str(dev or check_device('auto')))
 
 # %% ../nbs/12_generate.ipynb #770db331
+def export_meta() -> dict:
+    "What an ONNX export's manifest records of generation (chapter 9b's `meta`): the defaults, so that a runtime elsewhere (the browser, chapter 19c) draws as `generate` does."
+    return dict(defaults=dict(sampler=DEFAULT_SAMPLER, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE,
+                              guidance_schedule=DEFAULT_SCHEDULE, noise_clip=NOISE_CLIP))
+
 def in_backend(
     model,                            # a loaded `DiffusionModel`, or an `OrtModel` (returned as it is for its own backend)
-    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
     bundled: bool = False,            # whether `model` is the bundled weights: 'auto' exports only those (an export of other weights costs seconds per file, so it is asked for, not automatic)
-) -> torch.nn.Module:                 # `model` itself (torch) or its `OrtModel`
-    "`model` as `backend` runs it: itself for torch, else its passes in ONNX Runtime (exported into the cache on first use, chapter 9b). 'auto' exports only the `bundled` networks."
+):                                    # `model` itself (torch) or its `OrtModel`
+    "`model` as `backend` runs it: itself for torch, else its passes in ONNX Runtime (shipped, or exported into the cache on first use, chapter 9b). 'auto' exports only the `bundled` networks."
     if backend == 'auto' and not bundled: return model       # exporting other weights costs seconds per file: asked for, not automatic
+    if getattr(model, 'backend', 'torch') == 'onnxruntime' and backend != 'torch': return model
+    from textdiff_mnist.unet import model_device
     try: b = resolve_backend(backend, model_device(model))
     except BackendError as e: raise GenerationError(str(e)) from None
     if b == 'torch' or getattr(model, 'backend', 'torch') == b: return model
-    return ort_model(model, meta=dict(defaults=dict(sampler=DEFAULT_SAMPLER, steps=DEFAULT_STEPS, guidance=DEFAULT_GUIDANCE,
-                                                    guidance_schedule=DEFAULT_SCHEDULE, noise_clip=NOISE_CLIP)))
+    from textdiff_mnist.onnx_backend import ort_model
+    return ort_model(model, meta=export_meta())
+
+def network_for(
+    sampler: str = DEFAULT_SAMPLER,              # a name in `SAMPLERS`
+    guidance: float = DEFAULT_GUIDANCE,          # the guidance weight asked for
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # the guidance schedule asked for
+) -> str:                                        # FAST_WEIGHTS, BAKED_WEIGHTS or BUNDLED_WEIGHTS
+    "The bundled network that draws a request: the student for a student sampler, the guidance-baked network at the default guidance, else the teacher."
+    if SAMPLERS[sampler].student: return FAST_WEIGHTS
+    if (float(guidance), guidance_schedule) == (DEFAULT_GUIDANCE, DEFAULT_SCHEDULE) and (weights_dir()/BAKED_WEIGHTS).is_dir(): return BAKED_WEIGHTS
+    return BUNDLED_WEIGHTS
+
+def bundled_model(
+    name: str = BUNDLED_WEIGHTS,      # a bundled network: BUNDLED_WEIGHTS (the teacher), BAKED_WEIGHTS or FAST_WEIGHTS
+    device=None,                      # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; None: 'auto'. Without torch installed: the CPU only
+    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a)
+):                                    # an `OrtModel` of the shipped graphs (no torch), or the torch model; a student carries its `fast_steps`, a baked network its `baked_guidance`
+    "A bundled network as `backend` runs it on `device`: its shipped graphs in ONNX Runtime (PyTorch is not imported), else its weights in torch."
+    cpu = _on_cpu(device)
+    try: b = resolve_backend(backend, 'cpu' if cpu else str(check_device(device or 'auto')))
+    except BackendError as e: raise GenerationError(str(e)) from None
+    if b == 'onnxruntime':
+        try: return load_ort(bundled_export(name))
+        except OnnxExportError as e:
+            if not has_torch(): raise CheckpointError(f"the shipped graphs of {name} cannot be loaded ({e}): reinstall the package") from None
+    path = weights_dir()/name                  # torch, or graphs to rebuild from the weights (into the cache, never the package)
+    if not path.exists(): raise CheckpointError(f"the bundled weights {path} are missing: reinstall the package or pass checkpoint=")
+    model = get_model(path, device)
+    if name == FAST_WEIGHTS:
+        from textdiff_mnist.checkpoint import fast_card
+        model.fast_steps = fast_card(path)['steps']
+    return in_backend(model, b)
 
 def model_for(
     sampler: str,                     # a name in `SAMPLERS`: 'dpm', 'ddim', 'ddpm', or 'fast' (a student sampler: the distilled student is loaded)
     checkpoint=None,                  # your weights: a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights (for 'fast', the bundled student)
     device=None,                      # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
-    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
-) -> torch.nn.Module:                 # the model to pass to `run_sampler`; a student carries its `fast_steps`
-    """The model `generate` runs for `sampler` with `backend`: for a student sampler ('fast') the distilled student (`checkpoint`, else the bundled one), else `get_model`.
-    `backend='auto'` runs the bundled networks in ONNX Runtime when it is installed and the device is the CPU; other weights, and models passed in, stay in torch unless `backend='onnxruntime'`."""
-    if isinstance(checkpoint, torch.nn.Module): return in_backend(get_model(checkpoint, device), backend)
-    if not SAMPLERS[sampler].student: return in_backend(get_model(checkpoint, device), backend, bundled=checkpoint is None)
-    path = Path(checkpoint) if checkpoint is not None else fast_weights()
-    steps = fast_card(path)['steps']                     # CheckpointError unless the file is a distilled student
-    model = get_model(path, device); model.fast_steps = steps
-    return in_backend(model, backend, bundled=checkpoint is None)
+    backend: str = DEFAULT_BACKEND,   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
+    guidance: float = DEFAULT_GUIDANCE,          # the guidance the model will run at: with the bundled weights, the default's picks the guidance-baked network (`network_for`)
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # the guidance schedule it will run at, as `guidance`
+):                                    # the model to pass to `run_sampler`; a student carries its `fast_steps`, a baked network its `baked_guidance`
+    """The model `generate` runs for a request: with the bundled weights, `network_for(sampler, guidance, guidance_schedule)` (the student for 'fast', the baked network at the default guidance, else the teacher);
+    else `checkpoint` (a student's weights for 'fast'). `backend='auto'` runs the bundled networks in ONNX Runtime on the CPU; other weights, and models passed in, stay in torch unless `backend='onnxruntime'`."""
+    if _loaded(checkpoint): return in_backend(get_model(checkpoint, device), backend)
+    if checkpoint is None: return bundled_model(network_for(sampler, guidance, guidance_schedule), device, backend)
+    if not SAMPLERS[sampler].student: return in_backend(get_model(checkpoint, device), backend)
+    from textdiff_mnist.checkpoint import fast_card
+    steps = fast_card(checkpoint)['steps']               # CheckpointError unless the file is a distilled student
+    model = get_model(checkpoint, device); model.fast_steps = steps
+    return in_backend(model, backend)
 
 # %% ../nbs/12_generate.ipynb #bbebd432
 def check_int(name: str, v, lo: int, hi: int) -> int:
@@ -128,7 +190,7 @@ def validate_request(
     sampler=DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
     seed=0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
     guidance_schedule=DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
-    backend=DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    backend=DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
 ) -> list[str]:                           # the prompts as a list
     "Check the inputs of `generate`; returns the prompts as a list. Raises `GenerationError`."
     if isinstance(prompts, str): prompts = [prompts]
@@ -192,7 +254,7 @@ class Request:
     sampler: str = DEFAULT_SAMPLER              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
     seed: int = 0                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
     guidance_schedule: str = DEFAULT_SCHEDULE   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
-    backend: str = DEFAULT_BACKEND              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    backend: str = DEFAULT_BACKEND              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
 
     def __post_init__(self):
         p = validate_request(self.prompts, self.n, self.steps, self.guidance, self.sampler, self.seed, self.guidance_schedule, self.backend)
@@ -208,13 +270,19 @@ class Request:
                     guidance_schedule=self.guidance_schedule, sampler=self.sampler, seed=self.seed, backend=self.backend)
 
 # %% ../nbs/12_generate.ipynb #91c1a54e
-def prompt_vectors(model, prompts, seeds, style_prior: bool = True) -> torch.Tensor:
+def prompt_vectors(
+    model,                     # a `DiffusionModel` or an `OrtModel`
+    prompts,                   # one prompt per image
+    seeds,                     # one seed per image: it draws the styles a prompt leaves unsaid
+    style_prior: bool = True,  # complete each prompt with the styles it leaves unsaid (chapter 3's `complete_style`); False: the prompts as given
+    arrays: bool = False,      # numpy vectors from an `OrtModel` (`encode_np`), for `ArrayDenoiser`; False: the model's `encode` (a tensor)
+):                             # prompt vectors (N, text dim)
     "What the sampler conditions on: each prompt with the styles it leaves unsaid drawn from its image's seed (`complete_style`), unless `style_prior` is False."
-    return model.encode([complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else list(prompts))
+    texts = [complete_style(p, s) for p, s in zip(prompts, seeds)] if style_prior else list(prompts)
+    return model.encode_np(texts) if arrays else model.encode(texts)
 
-@torch.inference_mode()
 def run_sampler(
-    model,                                       # a loaded model (`model_for`): a `DiffusionModel` or an `OrtModel`; for a student sampler, one with `fast_steps`
+    model,                                       # a loaded model (`model_for`): a `DiffusionModel` or an `OrtModel`; for a student sampler, one with `fast_steps`; a baked network (`baked_guidance`) runs only its own guidance
     prompts,                                     # one prompt per image, already expanded (`Request.image_prompts`); unused when `cond` is given
     seeds,                                       # one seed per image (`Request.seeds`): its starting noise and any noise the sampler adds
     sampler: str = DEFAULT_SAMPLER,              # a name in `SAMPLERS`, as `generate`'s (not validated here: a `Request` is)
@@ -227,26 +295,39 @@ def run_sampler(
     style_prior: bool = True,                    # complete each prompt with the styles it leaves unsaid, drawn from its seed (chapter 3's `complete_style`); on: with guidance, a Fréchet ratio much nearer the floor at the same accuracy (chapter 5)
     callback=None,                               # `callback(i, n, x, x0)` at the start (i = 0) and after each of the n steps (chapter 10's `sample`)
     amp: bool = True,                            # bf16 autocast on CUDA (chapter 8); False: float32 there too. The CPU always runs float32
-) -> torch.Tensor:                               # images (N, 1, 28, 28) in [0, 1] on the CPU
-    "Images (N,1,28,28) in [0,1] on the CPU, one per prompt and seed (or per row of `cond`), from chapter 10's loop."
+):                                              # images (N, 1, 28, 28) in [0, 1] on the CPU: a torch tensor (a numpy array where torch is not installed)
+    """Images (N,1,28,28) in [0,1] on the CPU, one per prompt and seed (or per row of `cond`), from chapter 10's loop.
+    An `OrtModel` with no tensor given runs on numpy arrays throughout (`ArrayDenoiser`): no torch is imported."""
     spec = SAMPLERS[sampler]
     if spec.student:
         if getattr(model, 'fast_steps', None) is None:
             raise GenerationError(f"sampler {sampler!r} needs the distilled student: pass checkpoint= its weights file, or a model from model_for({sampler!r})")
         steps, guidance = model.fast_steps, 0.0
-    den = Denoiser(model.eval(), guidance, guidance_schedule, amp=amp)
+    elif (baked := getattr(model, 'baked_guidance', None)) is not None:
+        if (float(guidance), guidance_schedule) != tuple(baked):
+            raise GenerationError(f"these weights have guidance {baked[0]:g} ({baked[1]}) baked in; for guidance {float(guidance):g} ({guidance_schedule}) "
+                                  f"use the teacher: model_for(sampler, guidance={float(guidance):g}, guidance_schedule={guidance_schedule!r})")
+        guidance = 0.0                             # baked in: one network pass per step
+    arrays = getattr(model, 'backend', 'torch') == 'onnxruntime' and not is_tensor(x) and not is_tensor(cond)
+    den = ArrayDenoiser(model, guidance, guidance_schedule) if arrays else Denoiser(model.eval(), guidance, guidance_schedule, amp=amp)
     x, ts, noise = seeded_start(den, seeds, steps, x, t_start)
-    if cond is None: cond = prompt_vectors(model, prompts, seeds, style_prior)
-    elif not (isinstance(cond, torch.Tensor) and cond.ndim == 2 and len(cond) == len(seeds)):
+    if cond is None: cond = prompt_vectors(model, prompts, seeds, style_prior, arrays)
+    elif not (cond.ndim == 2 and len(cond) == len(seeds) and (isinstance(cond, np.ndarray) if arrays else is_tensor(cond))):
         raise ValueError(f"cond must hold one prompt vector per image, shape ({len(seeds)}, dim), got {getattr(cond, 'shape', type(cond))}")
-    return from_model_space(sample(den, x, ts, cond.to(den.device), spec.step, noise, spec.eta, callback)).cpu()
+    if arrays:        # callbacks get tensors where torch is installed, as from the torch path
+        cb = callback and (lambda i, n, x, x0: callback(i, n, as_output(x), None if x0 is None else as_output(x0)))
+        return as_output(np.clip((sample(den, x, ts, cond, spec.step, noise, spec.eta, cb) + 1) / 2, 0, 1))
+    import torch
+    from textdiff_mnist.schedule import from_model_space
+    with torch.inference_mode():
+        return from_model_space(sample(den, x, ts, cond.to(den.device), spec.step, noise, spec.eta, callback)).cpu()
 
 # %% ../nbs/12_generate.ipynb #23c179e3
 def generate(
     prompts,                                     # a description naming one digit ('a thick seven', '3') or a list of them; each at most MAX_PROMPT_CHARS (200) characters and the text encoder's 24 words; or a `Request`, whose settings replace n, steps, guidance, sampler, seed, guidance_schedule and backend
     n: int = 1,                                  # images per prompt, 1 to MAX_IMAGES (2000) images in all per call
     steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
-    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
+    guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults). The default runs the guidance-baked network, one pass per step; any other weight or schedule runs the teacher, two passes per guided step
     sampler: str = DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
     seed: int = 0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
     checkpoint=None,                             # your weights: a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights (for 'fast', the bundled student)
@@ -256,22 +337,23 @@ def generate(
     guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
     device=None,                                 # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
     amp: bool = True,                            # bf16 autocast on CUDA (chapter 8); False: float32 there too. The CPU always runs float32
-    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
-) -> torch.Tensor:                               # images (len(prompts) * n, 1, 28, 28) in [0, 1] on the CPU, prompt-major
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
+):                                              # images (len(prompts) * n, 1, 28, 28) in [0, 1] on the CPU, prompt-major: a torch tensor (a numpy array where torch is not installed)
     "Images `(len(prompts)*n, 1, 28, 28)` in [0,1] for text prompts (or a `Request`), e.g. `generate('a thick seven', n=4)`."
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
-    model = (in_backend(get_model(checkpoint, device), req.backend) if isinstance(checkpoint, torch.nn.Module)   # loaded by the caller
-             else model_for(req.sampler, checkpoint, device, req.backend))
+    model = (in_backend(get_model(checkpoint, device), req.backend) if _loaded(checkpoint)   # loaded by the caller
+             else model_for(req.sampler, checkpoint, device, req.backend, req.guidance, req.guidance_schedule))
     for p in req.prompts: check_prompt_length(p, model.text_encoder.max_words)
     if note := ignored_note(req.prompts): warnings.warn(IgnoredWordsWarning(note), stacklevel=2)   # drawn all the same
     allp, seeds = req.image_prompts, req.seeds
     chunks = range(0, len(allp), batch_size); out = []
+    if progress: from fastprogress.fastprogress import progress_bar     # only when asked: it imports a web framework (fasthtml)
     for ci, i in enumerate(progress_bar(chunks, leave=False) if progress else chunks):
         def cb(s, tot, x, x0, ci=ci):
             if s and callback is not None: callback(ci * tot + s, len(chunks) * tot)
         out.append(run_sampler(model, allp[i:i + batch_size], seeds[i:i + batch_size], req.sampler, req.steps, req.guidance,
                                req.guidance_schedule, callback=cb, amp=amp))
-    return torch.cat(out)
+    return sys.modules['torch'].cat(out) if is_tensor(out[0]) else np.concatenate(out)
 
 # %% ../nbs/12_generate.ipynb #afe6ee31
 def to_pil(
@@ -305,13 +387,14 @@ def make_recipe(
     seed: int = 0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, so an image does not depend on the rest of the call
     guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant' (chapter 10); DEFAULT_SCHEDULE is interval, the ramp switched off over the last fifth of the steps: as accurate as the ramp at a Fréchet ratio 0.07–0.10 lower (v2 at 1.7, four seeds)
     checkpoint=None,                             # the weights that make (or made) the images, whose fingerprint the recipe records; None: the bundled weights
-    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
 ) -> dict:                                       # JSON values: `generate`'s arguments, the per-image seeds, the backend that runs, the version and the weights' fingerprint
     "What `generate(prompts, n, ...)` (or a `Request`) needs to make the same images again: its arguments, per-image seeds, version, weights, and the backend that ran."
     req = prompts if isinstance(prompts, Request) else Request(prompts, n, steps, guidance, sampler, seed, guidance_schedule, backend)
-    model = in_backend(checkpoint, req.backend) if isinstance(checkpoint, torch.nn.Module) else model_for(req.sampler, checkpoint, None, req.backend)
+    model = (in_backend(checkpoint, req.backend) if _loaded(checkpoint)
+             else model_for(req.sampler, checkpoint, None, req.backend, req.guidance, req.guidance_schedule))
     return dict(req.args(), backend=getattr(model, 'backend', 'torch'), seeds=req.seeds, textdiff_mnist=__version__,
-                weights=weights_fingerprint(model))
+                weights=_fingerprint(model))
 
 # %% ../nbs/12_generate.ipynb #bb3c9184
 SAMPLE_FORMATS = ('.png', '.npz')
@@ -368,7 +451,7 @@ def regenerate(
     recipe,            # a recipe dict (`make_recipe`), or a .png or .npz file that carries one (`read_recipe`)
     checkpoint=None,   # the weights that made the images: their fingerprint must match the recipe's; None: the bundled weights
     device=None,       # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
-) -> torch.Tensor:     # the images, as `generate` returns them; from an .npz, checked against its pixels within SAME_SEED_TOLERANCE (2/255)
+):                    # the images, as `generate` returns them; from an .npz, checked against its pixels within SAME_SEED_TOLERANCE (2/255)
     "The images a recipe (a dict, or a file `read_recipe` reads) describes, with the weights that made them."
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
@@ -376,8 +459,11 @@ def regenerate(
     backend = r.get('backend', 'torch')
     try: resolve_backend(backend)
     except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
-    model = model_for(r['sampler'], checkpoint, device, backend)
-    if (fp := weights_fingerprint(model)) != r['weights']:
+    model = model_for(r['sampler'], checkpoint, device, backend, r['guidance'], r['guidance_schedule'])
+    if _fingerprint(model) != r['weights'] and checkpoint is None and not SAMPLERS[r['sampler']].student:
+        teacher = bundled_model(BUNDLED_WEIGHTS, device, backend)           # a recipe of weights before v4: the teacher drew the default too
+        if _fingerprint(teacher) == r['weights']: model = teacher
+    if (fp := _fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
     images = generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model, backend=backend)
     if isinstance(recipe, (str, Path)) and Path(recipe).suffix.lower() == '.npz':       # the file holds the pixels: check them

@@ -6,54 +6,30 @@ Docs: https://textdiff.github.io/textdiff-mnist/onnx.html.md"""
 
 # %% ../nbs/09b_onnx.ipynb #ee056e13
 from __future__ import annotations
-import hashlib, importlib.util, json, os, shutil, tempfile, uuid
+import hashlib, json, os, shutil, tempfile, uuid
 from pathlib import Path
 import numpy as np
 import torch
 from . import __version__
-from .core import cache_dir
+from .core import cache_dir, weights_dir
+from .pretrained import weights_file
 from .checkpoint import weights_fingerprint
 from .schedule import make_schedule
-from .text_encoder import TextEncoder
-from .unet import DiffusionModel, UNetConfig, PROMPT_MODES, model_device
+from .unet import DiffusionModel, model_device
+from .runtime import (BACKENDS, ONNX_EXTRA, BackendError, _installed, resolve_backend, MANIFEST, GRAPHS,   # chapter 9a
+                                    OnnxExportError, _sha256, read_manifest, OrtModel, default_threads, bundled_export,
+                                    load_ort, SHIPPED, _LOADED)
 
 # %% auto #0
-__all__ = ['BACKENDS', 'ONNX_OPSET', 'ONNX_EXTRA', 'MANIFEST', 'GRAPHS', 'BackendError', 'resolve_backend', 'export_onnx',
-           'OnnxExportError', 'read_manifest', 'OrtModel', 'onnx_cache_dir', 'ort_model']
+__all__ = ['ONNX_OPSET', 'fp16_initializers', 'export_onnx', 'onnx_cache_dir', 'ort_model', 'ship_onnx']
 
 # %% ../nbs/09b_onnx.ipynb #9979ce6b
-BACKENDS = ('auto', 'torch', 'onnxruntime')
 ONNX_OPSET = 18
-ONNX_EXTRA = "pip install 'textdiff-mnist[onnx]'"
-
-class BackendError(ValueError): "A backend that is unknown, not installed, or cannot run on the device asked for."
-
-def _installed(*mods) -> bool:
-    try: return all(importlib.util.find_spec(m) is not None for m in mods)
-    except (ImportError, ValueError): return False          # a module blocked in sys.modules, or a broken install
-
-def resolve_backend(
-    backend: str = 'auto',   # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`); 'auto': ONNX Runtime where the [onnx] extra is installed and the model runs on the CPU, else torch
-    device=None,             # where the model runs (a `torch.device` or its name); None or a CPU: ONNX Runtime may run; any other device: torch only
-) -> str:                    # 'torch' or 'onnxruntime'; `BackendError` for an unknown backend, ONNX Runtime without the extra, or ONNX Runtime off the CPU
-    "'torch' or 'onnxruntime': what `backend` ('auto', 'torch' or 'onnxruntime') means on `device` (None or a CPU: ONNX Runtime may run)."
-    if backend not in BACKENDS: raise BackendError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-    on_cpu = device is None or torch.device(device).type == 'cpu'
-    if backend == 'auto': return 'onnxruntime' if on_cpu and _installed('onnxruntime') else 'torch'
-    if backend == 'onnxruntime':
-        if not _installed('onnxruntime'): raise BackendError(f"backend 'onnxruntime' needs the onnx extra: {ONNX_EXTRA}")
-        if not on_cpu: raise BackendError(f"backend 'onnxruntime' runs on the CPU only, not on {device}; use backend='torch' for {device}")
-    return backend
 
 # %% ../nbs/09b_onnx.ipynb #c249468b
-MANIFEST = 'manifest.json'
-GRAPHS = {'text_encoder': 'text_encoder.onnx', 'unet': 'unet.onnx'}
-
 def _versions() -> dict:
     import onnx, onnxscript
     return dict(torch=torch.__version__.split('+')[0], onnx=onnx.__version__, onnxscript=onnxscript.__version__, opset=ONNX_OPSET)
-
-def _sha256(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 def _export_graphs(model: DiffusionModel, d: Path):
     "Write the text encoder's and the UNet's graphs of `model` (on the CPU, fp32) into directory `d`."
@@ -72,11 +48,32 @@ def _export_graphs(model: DiffusionModel, d: Path):
             onnx.checker.check_model(onnx.load(f), full_check=True)
     finally: torch.backends.mha.set_fastpath_enabled(fast)
 
+# %% ../nbs/09b_onnx.ipynb #3a51c9a3
+def fp16_initializers(
+    path,   # an ONNX graph file, rewritten in place
+) -> int:   # how many initializers were converted
+    "Store each float32 initializer that fp16 holds exactly (and that is not a graph input) as fp16, cast back to float32 by a `Cast` node: lossless, about half the bytes."
+    import onnx
+    from onnx import numpy_helper, helper, TensorProto
+    m = onnx.load(path); g = m.graph; inputs = {v.name for v in g.input}; inits, casts = [], []
+    for init in g.initializer:
+        a = numpy_helper.to_array(init)
+        if a.dtype == np.float32 and a.size > 1 and init.name not in inputs and np.array_equal(a.astype(np.float16).astype(np.float32), a):
+            h = numpy_helper.from_array(a.astype(np.float16), f'{init.name}__fp16')
+            inits.append(h); casts.append(helper.make_node('Cast', [h.name], [init.name], to=TensorProto.FLOAT))
+        else: inits.append(init)
+    nodes = list(g.node)
+    del g.initializer[:]; g.initializer.extend(inits); del g.node[:]; g.node.extend(casts + nodes)
+    onnx.checker.check_model(m, full_check=True); onnx.save(m, str(path))
+    return len(casts)
+
+
 # %% ../nbs/09b_onnx.ipynb #851b1217
 def _manifest(model: DiffusionModel, d: Path, meta: dict | None) -> dict:
     te, sched = model.text_encoder, make_schedule(model.cfg.schedule, model.cfg.T)
     return dict(format='textdiff-mnist-onnx', textdiff_mnist=__version__, exporter=_versions(), config=model.config(),
                 fingerprint=weights_fingerprint(model), prompt_mode=model.prompt_mode, fast_steps=getattr(model, 'fast_steps', None),
+                baked_guidance=getattr(model, 'baked_guidance', None),
                 schedule=dict(kind=model.cfg.schedule, T=model.cfg.T, alpha_bar=sched.alpha_bar.tolist()),
                 tokenizer=dict(word_pattern='[a-z]+|[0-9]', lower=True, n_buckets=te.n_buckets, max_words=te.max_words,
                                pieces='<word> and its character 2- and 3-grams', bucket='crc32(f"{len(g)}:{g}") % (n_buckets - 1) + 1'),
@@ -86,14 +83,18 @@ def export_onnx(
     model: DiffusionModel,      # the model whose text encoder and UNet passes are exported (on the CPU, fp32, eval mode)
     out_dir,                    # the export directory: text_encoder.onnx, unet.onnx, manifest.json; an older export there is replaced
     meta: dict | None = None,   # extra entries for the manifest (`generate` records its defaults there); None: none
+    fp16: bool = False,         # store every weight that fp16 holds exactly as fp16, cast to float32 in the graph (`fp16_initializers`): half the bytes, the same outputs; the shipped graphs use it
 ) -> Path:                      # `out_dir`, written atomically: a crash leaves no half-written directory
     "Export `model`'s network passes to `out_dir` (`text_encoder.onnx`, `unet.onnx`, `manifest.json` with `meta` added), atomically: a crash leaves no half-written directory."
     if not _installed('onnx', 'onnxscript'): raise BackendError(f"exporting to ONNX needs the onnx extra: {ONNX_EXTRA}")
     out = Path(out_dir); out.parent.mkdir(parents=True, exist_ok=True)
     model = model.to('cpu').eval() if model_device(model).type != 'cpu' else model.eval()
     tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}-', dir=out.parent))
+    umask = os.umask(0); os.umask(umask); os.chmod(tmp, 0o777 & ~umask)     # mkdtemp makes it private; an export is shared like any package file
     try:
         _export_graphs(model, tmp)
+        if fp16:
+            for f in GRAPHS.values(): fp16_initializers(tmp/f)
         (tmp/MANIFEST).write_text(json.dumps(_manifest(model, tmp, meta), indent=1))
         if out.exists():                       # replace an older export: move it aside first, then swap
             old = out.parent/f'.{out.name}-old-{uuid.uuid4().hex[:8]}'; out.rename(old); shutil.rmtree(old, ignore_errors=True)
@@ -102,57 +103,6 @@ def export_onnx(
         shutil.rmtree(tmp, ignore_errors=True); raise
     return out
 
-# %% ../nbs/09b_onnx.ipynb #28d96a48
-class OnnxExportError(ValueError): "An export directory that is missing, incomplete or whose graphs do not match their manifest."
-
-def read_manifest(d) -> dict:
-    "The manifest of export directory `d`, after checking that every graph's sha256 matches it; `OnnxExportError` if not."
-    d = Path(d)
-    try: man = json.loads((d/MANIFEST).read_text())
-    except (OSError, ValueError) as e: raise OnnxExportError(f"{d} holds no readable {MANIFEST}: {e}") from None
-    if man.get('format') != 'textdiff-mnist-onnx': raise OnnxExportError(f"{d/MANIFEST} is not a textdiff-mnist ONNX manifest")
-    for k, g in man['graphs'].items():
-        f = d/g['file']
-        if not f.is_file() or _sha256(f) != g['sha256']: raise OnnxExportError(f"{f} does not match the sha256 in its manifest")
-    return man
-
-# %% ../nbs/09b_onnx.ipynb #a0c1ef7a
-class _Tokens:
-    "The text encoder's tokenizer without its weights: `ids(texts)` as chapter 7 computes them."
-    ids = TextEncoder.ids
-    def __init__(self, n_buckets: int, max_words: int): self.n_buckets, self.max_words = n_buckets, max_words
-
-def _session(path, threads: int):
-    import onnxruntime as ort
-    so = ort.SessionOptions(); so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: between passes torch's threads do the step
-    return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
-
-class OrtModel(torch.nn.Module):
-    "The network passes of an export directory (`export_onnx`) in ONNX Runtime, with the interface `Denoiser` and `prompt_vectors` use."
-    backend = 'onnxruntime'
-    def __init__(
-        self,
-        directory,                    # an export directory written by `export_onnx`; each graph's sha256 is checked against its manifest before it is loaded
-        threads: int | None = None,   # ONNX Runtime's intra-op threads, 1 or more (its inter-op pool gets one); None: as many as torch has
-    ):
-        super().__init__()
-        man = read_manifest(directory)
-        self.directory, self.manifest, self.fingerprint = Path(directory), man, man['fingerprint']
-        self.cfg, self.prompt_mode = UNetConfig(**man['config']), man['prompt_mode']
-        if man.get('fast_steps'): self.fast_steps = man['fast_steps']
-        self.text_encoder = _Tokens(man['tokenizer']['n_buckets'], man['tokenizer']['max_words'])
-        n = threads or torch.get_num_threads()
-        self._te, self._unet = (_session(self.directory/man['graphs'][k]['file'], n) for k in ('text_encoder', 'unet'))
-    def config(self) -> dict: return dict(self.manifest['config'])
-    def encode(self, prompts) -> torch.Tensor:
-        ids = self.text_encoder.ids([PROMPT_MODES[self.prompt_mode](p) for p in prompts]).numpy()
-        return torch.from_numpy(self._te.run(None, {'ids': ids})[0])
-    def forward(self, x, t, cond) -> torch.Tensor:
-        feed = {'x': x.detach().float().cpu().numpy(), 't': t.detach().cpu().long().numpy(), 'cond': cond.detach().float().cpu().numpy()}
-        return torch.from_numpy(self._unet.run(None, feed)[0])
-
 # %% ../nbs/09b_onnx.ipynb #dad2f751
 def onnx_cache_dir(model: DiffusionModel) -> Path:
     "Where `ort_model` keeps `model`'s export: `$TEXTDIFF_MNIST_ONNX_CACHE`, else the cache directory's `onnx/`, keyed by the weights' fingerprint and the exporter's versions."
@@ -160,19 +110,34 @@ def onnx_cache_dir(model: DiffusionModel) -> Path:
     root = Path(os.environ.get('TEXTDIFF_MNIST_ONNX_CACHE') or cache_dir()/'onnx').expanduser()
     return root/f"{weights_fingerprint(model)}-{key}"
 
-_LOADED: dict = {}
-
 def ort_model(
     model: DiffusionModel,        # the model whose passes should run in ONNX Runtime; exported into the cache (`onnx_cache_dir`) on first use
     meta: dict | None = None,     # extra manifest entries for a fresh export, as `export_onnx`'s; None: none
-    threads: int | None = None,   # ONNX Runtime's intra-op threads, as `OrtModel`'s; None: as many as torch has (one `OrtModel` is kept per export and thread count)
-) -> OrtModel:                    # the cached or freshly exported model; a cached export whose graphs fail their hashes is rebuilt
-    "`model`'s passes in ONNX Runtime, exported into the cache on first use (or rebuilt if the cached graphs fail their hashes)."
+    threads: int | None = None,   # ONNX Runtime's intra-op threads, as `OrtModel`'s; None: `default_threads()` (one `OrtModel` is kept per export and thread count)
+) -> OrtModel:                    # the shipped, cached or freshly exported model; a cached export whose graphs fail their hashes is rebuilt
+    "`model`'s passes in ONNX Runtime: a bundled network's shipped graphs, else its export in the cache, made on first use (or rebuilt if the cached graphs fail their hashes)."
     resolve_backend('onnxruntime')
-    d = onnx_cache_dir(model); key = (str(d), threads or torch.get_num_threads())
-    if key in _LOADED: return _LOADED[key]
-    try: om = OrtModel(d, threads)
+    fp = weights_fingerprint(model)
+    for name in SHIPPED:                                 # a bundled network: its graphs ship with the package
+        try: return load_ort(bundled_export(name), threads, fingerprint=fp)
+        except OnnxExportError: pass
+    d = onnx_cache_dir(model)
+    try: return load_ort(d, threads, fingerprint=fp)
     except OnnxExportError:
-        export_onnx(model, d, meta); om = OrtModel(d, threads)
-    _LOADED[key] = om
-    return om
+        export_onnx(model, d, meta); return load_ort(d, threads, fingerprint=fp)
+
+# %% ../nbs/09b_onnx.ipynb #b233ca63
+def ship_onnx(
+    names=None,               # bundled network directories to export (`SHIPPED` names); None: every one that exists in the package
+    meta: dict | None = None, # extra manifest entries, as `export_onnx`'s (`make onnx` passes chapter 12's `export_meta()`: the generation defaults)
+) -> list[Path]:              # the export directories written
+    "Export the bundled networks' passes into their `onnx/` directories, with fp16 weights: what the package ships."
+    from textdiff_mnist.checkpoint import load_model, _card
+    out = []
+    for name in names or [n for n in SHIPPED if (weights_dir()/n).is_dir()]:
+        src = weights_dir()/name; model = load_model(src).eval()
+        card = _card(str(src.resolve()), weights_file(src).stat().st_mtime)
+        if card.get('kind') == 'distilled': model.fast_steps = card['steps']          # the student: its own steps, no guidance
+        if card.get('kind') == 'guidance-baked': model.baked_guidance = [card['guidance'], card['guidance_schedule']]
+        out.append(export_onnx(model, bundled_export(name), meta, fp16=True))
+    return out

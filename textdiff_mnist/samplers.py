@@ -7,18 +7,18 @@ Docs: https://textdiff.github.io/textdiff-mnist/samplers.html.md"""
 # %% ../nbs/10_samplers.ipynb #8225be6e
 from __future__ import annotations
 import math, warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Callable
 import numpy as np
-import torch
-from .core import generator_for
-from .schedule import make_schedule, v_to_x0, from_model_space
-from .unet import model_device, schedule_on, amp_context
+from .core import generator_for, is_tensor
+from .noise import np_noise_source, np_clip_noise
 
 # %% auto #0
 __all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'SAMPLERS', 'STEPS', 'NOISE_CLIP', 'sampling_timesteps', 'guidance_weight',
-           'Denoiser', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'SamplerSpec', 'noise_source', 'clip_noise',
-           'seeded_start', 'sample']
+           'Denoiser', 'ArrayDenoiser', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'SamplerSpec',
+           'noise_source', 'clip_noise', 'seeded_start', 'sample']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
 def sampling_timesteps(
@@ -46,6 +46,11 @@ def guidance_weight(
     return 0.0 if 1 - t / T > stop else float(guidance) * (1 - rise * t / T)
 
 # %% ../nbs/10_samplers.ipynb #d06690af
+def _check_guidance(guidance, schedule: str):
+    if isinstance(guidance, bool) or not (guidance >= 0 and math.isfinite(guidance)):
+        raise ValueError(f"guidance must be a finite number >= 0, got {guidance!r}")
+    guidance_weight(guidance, schedule, 0, 1)                     # validates the schedule's name
+
 class Denoiser:
     "The clean-image estimate of a v-prediction `model`, with classifier-free guidance: `D(x, t, cond)` for timestep(s) `t`."
     def __init__(self,
@@ -54,9 +59,9 @@ class Denoiser:
                  schedule: str = 'ramp',  # guidance schedule, one of `GUIDANCE_SCHEDULES`; 'ramp' is the pre-0.2 `sample`'s, and immaterial at guidance 0; generation passes `DEFAULT_SCHEDULE` (chapter 12)
                  clamp: bool = True,      # clamp the clean-image estimate to the data range [-1, 1]; False: the raw estimate (the distillation's first stage, chapter 18)
                  amp: bool = True):       # bf16 autocast on CUDA (chapter 8); the CPU always runs float32
-        if isinstance(guidance, bool) or not (guidance >= 0 and math.isfinite(guidance)):
-            raise ValueError(f"guidance must be a finite number >= 0, got {guidance!r}")
-        guidance_weight(guidance, schedule, 0, 1)                     # validates the schedule's name
+        from textdiff_mnist.schedule import make_schedule
+        from textdiff_mnist.unet import model_device, schedule_on
+        _check_guidance(guidance, schedule)
         self.model, self.guidance, self.schedule, self.clamp, self.amp = model, float(guidance), schedule, clamp, amp
         self.sched, self.device, self._null = make_schedule(model.cfg.schedule, model.cfg.T), model_device(model), None
         self._dsched = schedule_on(self.sched, self.device)
@@ -71,6 +76,9 @@ class Denoiser:
                  cond: torch.Tensor,    # prompt vectors (N, text dim), from the model's `encode`
                 ) -> torch.Tensor:      # the clean-image estimate (N, 1, 28, 28), clamped to [-1, 1] unless `clamp=False`
         "The guided clean-image estimate of the batch `x` at timestep(s) `t` for the prompt vectors `cond`."
+        import torch
+        from textdiff_mnist.schedule import v_to_x0
+        from textdiff_mnist.unet import amp_context
         if isinstance(t, torch.Tensor):       # one timestep per image (training, distillation), each with its own weight
             tt, guided = t, self.guidance > 0
             w = torch.tensor([self.weight(int(u)) for u in t], dtype=x.dtype, device=x.device)[:, None, None, None]
@@ -84,11 +92,42 @@ class Denoiser:
             x0 = v_to_x0(self._dsched, x, v, tt)
         return x0.clamp(-1, 1) if self.clamp else x0
 
+# %% ../nbs/10_samplers.ipynb #86d52675
+class ArrayDenoiser:
+    "`Denoiser` for a network that takes and returns numpy arrays (chapter 9a's `OrtModel`): the same guidance and clean-image estimate, without torch."
+    device = 'cpu'
+    def __init__(self,
+                 model,                   # a network with `alpha_bar` (its schedule's ᾱ, float64), `encode_np(prompts)` and `model(x, t, cond)` on numpy arrays: an `OrtModel`
+                 guidance: float = 0.0,   # classifier-free guidance weight, finite and >= 0; 0: one network pass per step
+                 schedule: str = 'ramp',  # guidance schedule, one of `GUIDANCE_SCHEDULES`, as `Denoiser`'s
+                 clamp: bool = True):     # clamp the clean-image estimate to [-1, 1], as `Denoiser`'s
+        _check_guidance(guidance, schedule)
+        self.model, self.guidance, self.schedule, self.clamp, self._null = model, float(guidance), schedule, clamp, None
+        self.sched = SimpleNamespace(alpha_bar=np.asarray(model.alpha_bar, np.float64), T=len(model.alpha_bar))
+
+    weight = Denoiser.weight
+
+    def __call__(self,
+                 x: np.ndarray,       # the noisy batch (N, 1, 28, 28), float32, in model space
+                 t: int,              # the timestep of the whole batch
+                 cond: np.ndarray,    # prompt vectors (N, text dim), float32 (`model.encode_np`)
+                ) -> np.ndarray:      # the clean-image estimate (N, 1, 28, 28), clamped to [-1, 1] unless `clamp=False`
+        "The guided clean-image estimate of the batch `x` at timestep `t` for the prompt vectors `cond`."
+        w, n = self.weight(int(t)), len(x)
+        if w > 0:
+            if self._null is None: self._null = self.model.encode_np([''])
+            both = self.model(np.concatenate([x, x]), np.full(2 * n, t, np.int64), np.concatenate([cond, np.repeat(self._null, n, 0)]))
+            v = both[:n] + w * (both[:n] - both[n:])
+        else: v = self.model(x, np.full(n, t, np.int64), cond)
+        ab = float(self.sched.alpha_bar[t])
+        x0 = np.float32(math.sqrt(ab)) * x - np.float32(math.sqrt(1 - ab)) * v
+        return np.clip(x0, -1, 1) if self.clamp else x0
+
 # %% ../nbs/10_samplers.ipynb #b7bc6a01
 @dataclass
 class StepContext:
     "What a step may use besides x and x0: alpha_bar (float64), eta, fresh per-image noise, and memory for multistep solvers."
-    alpha_bar: torch.Tensor             # the schedule's ᾱ_t for t = 0 … T-1, float64: every coefficient is computed in float64 and cast to the batch's dtype
+    alpha_bar: object                   # the schedule's ᾱ_t for t = 0 … T-1, float64 (a torch tensor or numpy array): every coefficient is computed in float64 and rounded to the batch's dtype
     eta: float = 0.0                    # DDIM's noise scale, 0 to 1: 0 deterministic (the default samplers'), 1 DDPM's ancestral step
     noise: Callable | None = None      # () -> one standard-normal draw per image, from each image's own generator; None: only deterministic steps can run
     memory: dict = field(default_factory=dict)   # what a multistep solver keeps between steps (DPM-Solver++(2M): the previous x0 and log-SNR gap); empty at the start of a run
@@ -99,13 +138,13 @@ def ddim_step(
     t: int,            # the current timestep
     s: int,            # the next timestep, s < t
     c: StepContext,    # ᾱ, `eta` (0: deterministic, 1: DDPM) and the noise source (needed when eta > 0)
-) -> torch.Tensor:     # the batch at timestep s
+) :                    # the batch at timestep s (a tensor or an array, as `x`)
     "DDIM from timestep t to s < t; eta = 0 is deterministic, eta = 1 is DDPM's ancestral step."
-    ab, f = c.alpha_bar, lambda v: v.to(x.dtype)
-    eps = (x - f(ab[t].sqrt()) * x0) / f((1 - ab[t]).sqrt())
-    sig = c.eta * ((1 - ab[s]) / (1 - ab[t])).sqrt() * (1 - ab[t] / ab[s]).sqrt()
-    x = f(ab[s].sqrt()) * x0 + f((1 - ab[s] - sig ** 2).clamp(min=0).sqrt()) * eps
-    return x + f(sig) * c.noise() if c.eta > 0 else x
+    at, as_ = float(c.alpha_bar[t]), float(c.alpha_bar[s])
+    eps = (x - math.sqrt(at) * x0) / math.sqrt(1 - at)
+    sig = c.eta * math.sqrt((1 - as_) / (1 - at)) * math.sqrt(1 - at / as_)
+    x = math.sqrt(as_) * x0 + math.sqrt(max(1 - as_ - sig ** 2, 0.0)) * eps
+    return x + sig * c.noise() if c.eta > 0 else x
 
 def ddpm_step(
     x,                 # the batch at timestep t, (N, 1, 28, 28) in model space
@@ -113,7 +152,7 @@ def ddpm_step(
     t: int,            # the current timestep
     s: int,            # the next timestep, s < t
     c: StepContext,    # ᾱ and the noise source (required); its `eta` if not 0, else 1
-) -> torch.Tensor:     # the batch at timestep s, with fresh noise added
+):                     # the batch at timestep s, with fresh noise added
     "DDPM ancestral step: DDIM with eta = 1 (unless the caller chose another eta)."
     return ddim_step(x, x0, t, s, c if c.eta else replace(c, eta=1.0))
 
@@ -124,17 +163,17 @@ def dpm_step(
     t: int,            # the current timestep
     s: int,            # the next timestep, s < t
     c: StepContext,    # ᾱ, and `memory`, where the step keeps this step's x0 and log-SNR gap for the next (empty on the first step)
-) -> torch.Tensor:     # the batch at timestep s
+):                     # the batch at timestep s (a tensor or an array, as `x`)
     "DPM-Solver++(2M) from t to s: first order (= DDIM) on the first step, then second order with the previous step's x0."
-    ab, f = c.alpha_bar, lambda v: v.to(x.dtype)
-    lam = lambda u: 0.5 * (torch.log(ab[u]) - torch.log1p(-ab[u]))   # log(alpha/sigma)
-    h, prev = lam(s) - lam(t), c.memory.get('dpm')
+    at, as_ = float(c.alpha_bar[t]), float(c.alpha_bar[s])
+    lam = lambda a: 0.5 * (math.log(a) - math.log1p(-a))             # log(alpha/sigma)
+    h, prev = lam(as_) - lam(at), c.memory.get('dpm')
     if prev is None: D = x0
     else:
         r = prev[1] / h
         D = (1 + 1 / (2 * r)) * x0 - (1 / (2 * r)) * prev[0]
     c.memory['dpm'] = (x0, h)
-    return f((1 - ab[s]).sqrt() / (1 - ab[t]).sqrt()) * x - f(ab[s].sqrt() * torch.expm1(-h)) * D
+    return (math.sqrt(1 - as_) / math.sqrt(1 - at)) * x - (math.sqrt(as_) * math.expm1(-h)) * D
 
 # %% ../nbs/10_samplers.ipynb #190b0d51
 @dataclass(frozen=True)
@@ -154,62 +193,68 @@ NOISE_CLIP = 2.0        # the starting noise is clipped to [-2, 2] and rescaled:
 def noise_source(
     seeds,                # one integer seed per image; each gets its own `torch.Generator`
     device='cpu',         # where the draws are moved: they are always made on the CPU, so a seed means the same noise on every device
-) -> Callable[[], torch.Tensor]:   # () -> the next draw of every generator, (len(seeds), 1, 28, 28)
+) -> Callable:          # () -> the next draw of every generator, (len(seeds), 1, 28, 28)
     "A function drawing one standard-normal image (1, 28, 28) per seed, each from its own generator, on the CPU, moved to `device`."
+    import torch
     gens = [generator_for(s) for s in seeds]
     return lambda: torch.stack([torch.randn((1, 28, 28), generator=g) for g in gens]).to(device)
 
 def clip_noise(
-    x: torch.Tensor,                   # standard-normal noise
+    x,                                 # standard-normal noise: a torch tensor (or a numpy array: chapter 6a's `np_clip_noise`, the same formula)
     clip: float | None = NOISE_CLIP,   # the bound, > 0; None: `x` unchanged. `NOISE_CLIP` = 2: specks fell from 3.22% to 1.62% (real digits: 1.55%) at a Fréchet ratio of 2.91 against 2.87 (v2, `results/specks.json`)
-) -> torch.Tensor:                     # `x` clipped to [-clip, clip] and rescaled to unit variance
+):                                     # `x` clipped to [-clip, clip] and rescaled to unit variance
     "Standard-normal noise `x` clipped to [-clip, clip], then scaled back to unit variance (None: unchanged)."
     if clip is None: return x
+    if isinstance(x, np.ndarray): return np_clip_noise(x, clip)
     phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
     return x.clamp(-clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))   # the clipped std
 
 # %% ../nbs/10_samplers.ipynb #44261a74
 def seeded_start(
-    denoiser: Denoiser,                   # gives the schedule (T) and the device
+    denoiser,                             # a `Denoiser` or `ArrayDenoiser`: gives the schedule (T), the device, and tensors or arrays
     seeds,                                # one seed per image: its starting noise and any noise a stochastic step adds
     steps: int,                           # timesteps to visit, >= 1, evenly spaced from the start down (a full run's spacing when `t_start` is None)
-    x: torch.Tensor | None = None,        # a starting batch (N, 1, 28, 28), float, in model space at `t_start` (restyle, interpolation); None: each seed's clipped noise
+    x=None,                               # a starting batch (N, 1, 28, 28), float (a tensor, or an array for an `ArrayDenoiser`), in model space at `t_start` (restyle, interpolation); None: each seed's clipped noise
     t_start: int | None = None,           # the timestep `x` is at, 0 to T-1 (needs `x`); None: T-1, pure noise
     noise_clip: float | None = NOISE_CLIP,   # `clip_noise`'s bound for the starting noise; None: unclipped. `NOISE_CLIP` = 2 removed most stray specks (`clip_noise`)
 ) -> tuple:                               # (x, timesteps, noise): the batch on the denoiser's device, the timesteps for `sample`, the seeds' noise source
     "(x, timesteps, noise) for `sample`: each seed's clipped noise (or the given batch `x`) at `t_start` (default T-1), and `steps` timesteps from there."
     T, n = denoiser.sched.T, len(seeds)
     if t_start is not None and x is None: raise ValueError("t_start needs x, the batch at that timestep")
-    if x is not None and not (isinstance(x, torch.Tensor) and x.is_floating_point() and x.shape == (n, 1, 28, 28)):
-        raise ValueError(f"x must be a float tensor of shape ({n}, 1, 28, 28) in model space, got {getattr(x, 'shape', type(x))}")
+    arrays = isinstance(denoiser, ArrayDenoiser)       # numpy all the way: chapter 6a's twin of torch's generator draws the same noise
+    if x is not None and not ((isinstance(x, np.ndarray) and x.dtype == np.float32 if arrays else is_tensor(x) and x.is_floating_point())
+                              and tuple(x.shape) == (n, 1, 28, 28)):
+        raise ValueError(f"x must be a float {'float32 array' if arrays else 'tensor'} of shape ({n}, 1, 28, 28) in model space, got {getattr(x, 'shape', type(x))}")
     if t_start is not None and (isinstance(t_start, bool) or not isinstance(t_start, (int, np.integer)) or not 0 <= t_start < T):
         raise ValueError(f"t_start must be an integer timestep from 0 to {T - 1}, got {t_start!r}")
-    noise = noise_source(seeds, denoiser.device)
+    noise = np_noise_source(seeds) if arrays else noise_source(seeds, denoiser.device)
     x = clip_noise(noise(), noise_clip) if x is None else x
     return x, sampling_timesteps((T - 1 if t_start is None else int(t_start)) + 1, steps), noise
 
-@torch.inference_mode()
 def sample(
-    denoiser: Denoiser,                  # the guided network (guidance and its schedule are set there)
-    x: torch.Tensor,                     # the starting batch (N, 1, 28, 28) in model space, at `timesteps[0]` (`seeded_start`); copied, not changed
+    denoiser,                            # the guided network, a `Denoiser` (torch tensors) or an `ArrayDenoiser` (numpy arrays); guidance and its schedule are set there
+    x,                                   # the starting batch (N, 1, 28, 28) in model space, at `timesteps[0]` (`seeded_start`); copied, not changed
     timesteps=None,                      # the timesteps to visit, descending (`seeded_start`, `sampling_timesteps`); None only in the deprecated call
-    cond: torch.Tensor | None = None,    # prompt vectors (N, text dim), one per image (chapter 12's `prompt_vectors`); None only in the deprecated call
+    cond=None,                           # prompt vectors (N, text dim), one per image (chapter 12's `prompt_vectors`); None only in the deprecated call
     step: Callable | None = None,        # the step function (`SAMPLERS[name].step`); None: `dpm_step`, the default sampler's
     noise: Callable | None = None,       # fresh per-image noise for stochastic steps (`noise_source`); deterministic steps need none
     eta: float = 0.0,                    # the noise scale passed to the step (0: deterministic; `ddpm_step` takes 0 as 1)
     callback: Callable | None = None,    # `callback(i, n, x, x0)` at the start (i = 0, x0 None) and after each of the n steps
     **old,                               # the keyword arguments of the deprecated pre-0.2 call `sample(model, prompts, ...)`
-) -> torch.Tensor:                       # the last clean-image estimate, (N, 1, 28, 28) in model space, on the denoiser's device
+):                                       # the last clean-image estimate, (N, 1, 28, 28) in model space, on the denoiser's device (an array for an `ArrayDenoiser`)
     "Walk the batch `x` (model space, at `timesteps[0]`) down `timesteps` with `step` (default `dpm_step`); returns the last x0 (model space)."
-    if not isinstance(denoiser, Denoiser):      # the deprecated call sample(model, prompts, sampler, steps, guidance, seeds, ...)
+    arrays = isinstance(denoiser, ArrayDenoiser)
+    if not arrays and not isinstance(denoiser, Denoiser):      # the deprecated call sample(model, prompts, sampler, steps, guidance, seeds, ...)
         given = zip(('sampler', 'cond', 'guidance', 'seeds'), (timesteps, cond, step, noise))
         return _old_sample(denoiser, x, eta=eta, callback=callback, **{k: v for k, v in given if v is not None}, **old)
-    step, ctx, x = step or dpm_step, StepContext(denoiser.sched.alpha_bar, eta, noise), x.to(denoiser.device, copy=True)
-    if callback is not None: callback(0, len(timesteps), x, None)
-    for i, t in enumerate(timesteps):
-        x0 = denoiser(x, t, cond)
-        x = step(x, x0, t, timesteps[i + 1], ctx) if i + 1 < len(timesteps) else x0     # the last step jumps to the clean image
-        if callback is not None: callback(i + 1, len(timesteps), x, x0)
+    step, ctx = step or dpm_step, StepContext(denoiser.sched.alpha_bar, eta, noise)
+    x = np.array(x, np.float32) if arrays else x.to(denoiser.device, copy=True)
+    with nullcontext() if arrays else __import__('torch').inference_mode():
+        if callback is not None: callback(0, len(timesteps), x, None)
+        for i, t in enumerate(timesteps):
+            x0 = denoiser(x, t, cond)
+            x = step(x, x0, t, timesteps[i + 1], ctx) if i + 1 < len(timesteps) else x0     # the last step jumps to the clean image
+            if callback is not None: callback(i + 1, len(timesteps), x, x0)
     return x
 
 # %% ../nbs/10_samplers.ipynb #79636859
@@ -220,6 +265,7 @@ def _old_sample(model, prompts, sampler=None, cond=None, guidance=None, seeds=No
     warnings.warn("sample(model, prompts, ...) is deprecated: use generate(), or sample(Denoiser(model, ...), x, timesteps, cond, step) "
                   "with prompt vectors (textdiff_mnist.generation.run_sampler does both)", DeprecationWarning, stacklevel=3)
     from textdiff_mnist.captions import complete_style         # this old call took prompts: the loop itself never does
+    from textdiff_mnist.schedule import from_model_space
     steps, cond = (cond, None) if isinstance(cond, int) else (steps, cond)      # (positional) steps or (keyword) cond
     prompts = list(prompts); seeds = list(range(len(prompts))) if seeds is None else [int(s) for s in seeds]
     if (sampler := sampler or 'dpm') not in STEPS: raise ValueError(f"unknown sampler {sampler!r}; expected one of {', '.join(STEPS)}")

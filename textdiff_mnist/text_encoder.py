@@ -6,54 +6,13 @@ Docs: https://textdiff.github.io/textdiff-mnist/text_encoder.html.md"""
 
 # %% ../nbs/07_text_encoder.ipynb #0c3e36b0
 from __future__ import annotations
-import re, zlib
-from functools import lru_cache
 import numpy as np
 import torch
 from torch import nn
+from .tokenizer import tokenize, MAX_WORDS, prompt_words, word_ids, add_typo, token_ids   # chapter 6b; re-exported here
 
 # %% auto #0
-__all__ = ['MAX_WORDS', 'tokenize', 'prompt_words', 'word_ids', 'add_typo', 'TextEncoder']
-
-# %% ../nbs/07_text_encoder.ipynb #f765e079
-_WORD_RE = re.compile(r"[a-z]+|[0-9]")
-
-def tokenize(text: str) -> list[str]:
-    "Lower-cased words and single digits of `text`; everything else is a separator."
-    return _WORD_RE.findall(str(text).lower())
-
-# %% ../nbs/07_text_encoder.ipynb #cfa32e83
-MAX_WORDS = 24          # the default window of `TextEncoder`: words after the 24th are never seen
-
-def prompt_words(text: str) -> int:
-    "How many words the encoder counts in `text`: `tokenize`'s words, each digit character being one."
-    return len(tokenize(text))
-
-# %% ../nbs/07_text_encoder.ipynb #453a8579
-@lru_cache(maxsize=100_000)
-def word_ids(word: str, n_buckets: int = 4096) -> tuple[int, ...]:
-    "Hashed bucket ids (1..n_buckets-1) of a word and its character 2- and 3-grams; 0 is padding."
-    w = f"<{word}>"
-    grams = [w] + [w[i:i+n] for n in (2, 3) for i in range(len(w) - n + 1)]
-    return tuple(zlib.crc32(f"{len(g)}:{g}".encode()) % (n_buckets - 1) + 1 for g in grams)
-
-# %% ../nbs/07_text_encoder.ipynb #f44c518e
-_LETTERS = 'abcdefghijklmnopqrstuvwxyz'
-
-def add_typo(text: str, rng: np.random.Generator) -> str:
-    "Apply one random one-letter edit to one word (of >= 4 letters) of `text`; unchanged if there is none."
-    words = text.split(' ')
-    cands = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
-    if not cands: return text
-    i = cands[rng.integers(len(cands))]; w = words[i]
-    j = int(rng.integers(1, len(w)))     # keep the first letter: people rarely get it wrong
-    op = rng.integers(4)
-    if op == 0: w = w[:j] + w[j+1:]
-    elif op == 1: w = w[:j] + _LETTERS[rng.integers(26)] + w[j:]
-    elif op == 2: w = w[:j] + _LETTERS[rng.integers(26)] + w[j+1:]
-    elif j < len(w) - 1: w = w[:j] + w[j+1] + w[j] + w[j+2:]
-    words[i] = w
-    return ' '.join(words)
+__all__ = ['TextEncoder']
 
 # %% ../nbs/07_text_encoder.ipynb #b3b7f02a
 class TextEncoder(nn.Module):
@@ -75,12 +34,7 @@ class TextEncoder(nn.Module):
 
     def ids(self, texts) -> torch.Tensor:
         "Padded sub-word ids `(B, max words, max pieces)` for a list of prompts."
-        toks = [[word_ids(w, self.n_buckets) for w in tokenize(t)][:self.max_words] for t in texts]
-        W = max([len(t) for t in toks] + [1]); G = max([len(g) for t in toks for g in t] + [1])
-        out = np.zeros((len(texts), W, G), dtype=np.int64)
-        for b, t in enumerate(toks):
-            for w, g in enumerate(t): out[b, w, :len(g)] = g
-        return torch.from_numpy(out)
+        return torch.from_numpy(token_ids(texts, self.n_buckets, self.max_words))   # chapter 6b
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         word = self.emb(ids).sum(2)                          # (B, W, dim): sum of a word's pieces

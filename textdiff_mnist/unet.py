@@ -13,12 +13,13 @@ from torch import nn
 import torch.nn.functional as F
 from .text_encoder import TextEncoder
 from .captions import canonical_prompt
+from .tokenizer import PROMPT_MODES         # chapter 6b: what the encoder reads, in each prompt mode
 from .schedule import NoiseSchedule
 
 # %% auto #0
-__all__ = ['TINY_CONFIG', 'PROMPT_MODES', 'MODEL_SIZES', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig',
-           'ConditionalUNet', 'DiffusionModel', 'model_config', 'DeviceError', 'available_devices', 'resolve_device',
-           'model_device', 'schedule_on', 'amp_context']
+__all__ = ['TINY_CONFIG', 'MODEL_SIZES', 'timestep_embedding', 'ResBlock', 'SelfAttention', 'UNetConfig', 'ConditionalUNet',
+           'DiffusionModel', 'model_config', 'DeviceError', 'available_devices', 'resolve_device', 'model_device',
+           'schedule_on', 'amp_context']
 
 # %% ../nbs/08_unet.ipynb #84059e36
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.) -> torch.Tensor:
@@ -104,10 +105,6 @@ class ConditionalUNet(nn.Module):
         return F.pixel_shuffle(self.out(h), 2)
 
 # %% ../nbs/08_unet.ipynb #b119d41d
-PROMPT_MODES = {'typed': str,                                              # the prompt as typed
-                'canonical': canonical_prompt,                             # lexicon style words made canonical
-                'parsed': lambda p: canonical_prompt(p, only_parsed=True)} # only the digit and the style words the parser used
-
 class DiffusionModel(nn.Module):
     "Text encoder + conditional UNet, built from (and carrying) a `UNetConfig`."
     def __init__(self, cfg: UNetConfig | dict | None = None):
