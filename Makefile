@@ -12,6 +12,8 @@
 #   make weights    rerun the v3 recipe (recipe v2, which fine-tunes weights/textdiff_mnist_v1.pt, then v3's epochs) into runs/v3
 #                   and export its weights to textdiff_mnist/weights/textdiff_mnist/ (then: make distill, for the fast student of the new weights)
 #   make distill    re-distil the fast student from the bundled weights and measure it (textdiff-mnist distill --ship)
+#   make baked      re-bake the default's guidance into the teacher (weights v4, experiments/bake_default.py) and check it
+#   make onnx       re-export the shipped ONNX graphs of the bundled networks (after any weights change)
 #   make evaluator  retrain the evaluator into runs/evaluator and copy it to textdiff_mnist/weights/evaluator/
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,7 +28,7 @@ CONTRACT_STAMP := $(CONTRACT_VENV)/.installed-schemathesis-$(SCHEMATHESIS_VERSIO
 # what the working tree holds (tracked changes and untracked, not ignored, files): a test run must leave it as it was
 TREE_STATE := { git status --porcelain; git diff HEAD --binary | sha1sum; }
 
-.PHONY: install demo test test-slow export readme results weights distill evaluator docs contract
+.PHONY: install demo test test-slow export readme results weights distill baked onnx evaluator docs contract
 
 install: $(STAMP)
 
@@ -34,7 +36,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(BIN)/python -m pip install -q -e ".[dev,docs,serve,train,hub,onnx]"    # the test suite covers the docs site, the server and the TensorBoard logs
+	$(BIN)/python -m pip install -q -e ".[torch,dev,docs,serve,train,hub,onnx]"    # the test suite covers the docs site, the server and the TensorBoard logs
 	touch $(STAMP)
 
 $(CONTRACT_STAMP):
@@ -93,6 +95,15 @@ weights: $(STAMP)
 # its busy processes' OpenMP threads wait passively (the timing runs in a process of its own without it): chapter 18
 distill: $(STAMP)
 	OMP_WAIT_POLICY=PASSIVE $(TDM) distill --out runs/distill --ship
+
+# The guidance-baked default (weights v4): bake the default's guidance into the teacher (about an hour on 2 cores) and check it
+baked: $(STAMP)
+	$(BIN)/python experiments/bake_default.py --out runs/bake --steps 1000 && $(BIN)/python experiments/bake_default.py --out runs/bake --check
+	$(TDM) export --format safetensors --checkpoint runs/bake/baked.pt --out textdiff_mnist/weights/textdiff_mnist_baked
+
+# The graphs the package ships beside each bundled network's weights (chapter 9b's ship_onnx; run after any of the above)
+onnx: $(STAMP)
+	$(BIN)/python -c "from textdiff_mnist.onnx_backend import ship_onnx; from textdiff_mnist.generation import export_meta; print(*ship_onnx(meta=export_meta()), sep='\n')"
 
 evaluator: $(STAMP)
 	TEXTDIFF_MNIST_FULL_RUN=1 $(BIN)/python tools/run_all.py nbs/04_evaluator.ipynb --workers 1 --timeout 36000

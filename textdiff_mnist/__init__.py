@@ -4,7 +4,7 @@
     images = generate(["a thick seven", "3"], n=4)   # float tensor (8, 1, 28, 28) in [0, 1]
     strips = write("a thick slanted 2026", n=2)       # float tensor (2, 1, 28, W): a number in one hand
 """
-__version__ = "0.2.0"      # semantic versioning; what changed in each release: CHANGELOG.md
+__version__ = "0.3.0"      # semantic versioning; what changed in each release: CHANGELOG.md
 
 _API = {'generate': 'generation', 'labelled_grid': 'generation', 'to_pil': 'generation', 'save_samples': 'generation',
         'expand_prompts': 'generation', 'GenerationError': 'generation', 'load_model': 'checkpoint', 'GeneratorUI': 'ui',

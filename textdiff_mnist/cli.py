@@ -1,4 +1,4 @@
-"""`textdiff-mnist generate | recipe | restyle | interpolate | train | demo | info | bench | serve`: the library from a shell, with one clear line on stderr and a non-zero exit for bad input.
+"""`textdiff-mnist generate | recipe | regenerate | restyle | interpolate | train | demo | info | bench | serve`: the library from a shell, with one clear line on stderr and a non-zero exit for bad input.
 
 Docs: https://textdiff.github.io/textdiff-mnist/cli.html.md"""
 
@@ -19,11 +19,14 @@ def _expected_errors():
     "The exception types that mean 'bad input or environment', reported without a traceback."
     from textdiff_mnist.generation import GenerationError
     from textdiff_mnist.captions import NoDigitError
-    from textdiff_mnist.checkpoint import CheckpointError
-    from textdiff_mnist.data import DataUnavailableError
-    from textdiff_mnist.report import BenchmarkError
-    from textdiff_mnist.unet import DeviceError
-    return (_CLIError, GenerationError, NoDigitError, CheckpointError, DataUnavailableError, BenchmarkError, DeviceError)
+    from textdiff_mnist.pretrained import CheckpointError
+    from textdiff_mnist.runtime import BackendError
+    errors = [_CLIError, GenerationError, NoDigitError, CheckpointError, BackendError, _NeedsTorch]
+    for mod, name in (('data', 'DataUnavailableError'), ('report', 'BenchmarkError'), ('unet', 'DeviceError')):
+        if (m := sys.modules.get(f'textdiff_mnist.{mod}')) is not None: errors.append(getattr(m, name))   # only a module the command loaded raised its error
+    return tuple(errors)
+
+class _NeedsTorch(Exception): "A command that needs PyTorch, run where it is not installed."
 
 # %% ../nbs/13_cli.ipynb #590831d4
 class _HelpFormatter(argparse.HelpFormatter):
@@ -36,6 +39,9 @@ class _HelpFormatter(argparse.HelpFormatter):
         if '{TrainConfig.' in h:                   # the trainer's defaults, looked up when help is shown, not to build the parser
             from textdiff_mnist.train import TrainConfig
             h = re.sub(r'\{TrainConfig\.(\w+)\}', lambda m: str(getattr(TrainConfig, m.group(1))), h)
+        if '{edit.' in h:                          # so are the editing chapter's: both import torch, which generating does not need
+            from textdiff_mnist import edit
+            h = re.sub(r'\{edit\.(\w+)\}', lambda m: str(getattr(edit, m.group(1))), h)
         if not action.option_strings or h == argparse.SUPPRESS or action.nargs == 0: return h
         extra = [r] if (r := getattr(action.type, 'accepts', None)) and not self._said_range.search(h) else []
         if action.required: extra += [] if 'required' in h else ['required']
@@ -55,7 +61,11 @@ def _run_cli(parser, argv=None):
     "Parse `argv` with `parser` and run its command; expected errors become one line on stderr and exit status 2."
     a = parser.parse_args(argv)
     try:
-        a.func(a)
+        try: a.func(a)
+        except ModuleNotFoundError as e:      # the light install (no torch): the commands that need it say so in one line
+            if e.name != 'torch': raise
+            from textdiff_mnist.runtime import TORCH_EXTRA
+            raise _NeedsTorch(f"{parser.prog} {getattr(a, 'cmd', '')}: this needs PyTorch, which is not installed: {TORCH_EXTRA}".replace('  ', ' ')) from None
     except _expected_errors() as e:
         print(f"textdiff-mnist: error: {e}", file=sys.stderr); sys.exit(2)
     except KeyboardInterrupt:
@@ -88,11 +98,10 @@ def _device_opts(g):
 def _backend_opt(g):
     "`--backend`, for every command that generates."
     from textdiff_mnist.generation import DEFAULT_BACKEND
-    from textdiff_mnist.onnx_backend import BACKENDS
+    from textdiff_mnist.runtime import BACKENDS
     g.add_argument('--backend', choices=BACKENDS, default=DEFAULT_BACKEND,
-                   help='auto (the default): ONNX Runtime for the bundled weights when the onnx extra is installed and the model runs on the CPU, '
-                        'else torch; '
-                        'torch; or onnxruntime (CPU only, needs the onnx extra; chapter 9b)')
+                   help='auto (the default): ONNX Runtime for the bundled weights when the model runs on the CPU, else torch; '
+                        'torch (needs PyTorch); or onnxruntime (CPU only; chapter 9a)')
 
 def _gen_opts(g, n=1, samplers=None):
     "The sampling options of `generate` and `demo`, with the library's defaults."
@@ -100,7 +109,8 @@ def _gen_opts(g, n=1, samplers=None):
     from textdiff_mnist.samplers import STEPS, GUIDANCE_SCHEDULES
     g.add_argument('--n', type=_positive_int, default=n, help=f'images per prompt, 1 to {MAX_IMAGES} (prompts x n at most {MAX_IMAGES})')
     g.add_argument('--steps', type=_positive_int, default=DEFAULT_STEPS, help=f'sampler steps (network evaluations), 1 to {MAX_STEPS}')
-    g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help=f'classifier-free guidance scale, 0 to {MAX_GUIDANCE:g} (0: none)')
+    g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help=f'classifier-free guidance scale, 0 to {MAX_GUIDANCE:g} (0: none); '
+                   f'the default runs the guidance-baked network (one pass a step), any other value or schedule the teacher (two passes a guided step)')
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
                    help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth'
                         '; constant: the same at every step')
@@ -137,7 +147,7 @@ def _cmd_generate(a):
         raise _CLIError(f'--gif animates the steps of dpm, ddim or ddpm; --sampler {a.sampler} (a few steps of the distilled student) has no --gif')
     if _number_prompt(a.prompts): return _cmd_write(a)                                             # a number: chapter 19b
     req = Request(a.prompts, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)    # validated here, once
-    model = model_for(req.sampler, a.checkpoint, a.device, req.backend)                                      # loaded here, once
+    model = model_for(req.sampler, a.checkpoint, a.device, req.backend, req.guidance, req.guidance_schedule)   # loaded here, once
     _say_ignored(req.prompts)
     imgs = _quiet_generate(req, checkpoint=model, progress=a.progress, amp=not a.no_amp)
     save_samples(imgs, list(req.prompts), a.out, n=req.n, recipe=make_recipe(req, checkpoint=model))
@@ -160,7 +170,7 @@ def _cmd_write(a):
     if getattr(a, 'gif', None): raise _CLIError('--gif animates single digits; a number prompt has no --gif')
     p = a.prompts[0]
     check_number_request(p, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)
-    model = model_for(a.sampler, a.checkpoint, a.device, a.backend)
+    model = model_for(a.sampler, a.checkpoint, a.device, a.backend, a.guidance, a.guidance_schedule)
     imgs, boxes = write(p, a.n, a.seed, a.steps, a.guidance, a.sampler, a.backend, checkpoint=model, return_boxes=True,
                         guidance_schedule=a.guidance_schedule)
     save_strips(imgs, boxes, p, a.out, number_recipe(p, a.n, a.seed, a.steps, a.guidance, a.sampler, a.guidance_schedule, a.backend, checkpoint=model))
@@ -186,6 +196,41 @@ def _add_recipe(sub):
     r = sub.add_parser('recipe', help='print how a .png or .npz written by generate was made (prompts, seeds, settings, weights)')
     r.add_argument('file')
     r.set_defaults(func=_cmd_recipe)
+
+# %% ../nbs/13_cli.ipynb #e2a7f0c2
+def _cmd_regenerate(a):
+    "Draw again the images a .png or .npz's recipe describes (digits or a number), check them against the file's pixels, write them to --out if given."
+    from textdiff_mnist.generation import read_recipe, regenerate, save_samples, check_output_path, SAME_SEED_TOLERANCE
+    if a.out is not None:
+        try: check_output_path(a.out)
+        except ValueError as e: raise _CLIError(str(e).replace('output ', '--out ', 1)) from None
+    r = read_recipe(a.file)
+    kind = r.get('kind') or next((k for k in ('restyle', 'interpolate') if k in r), 'digits')
+    if kind == 'number':
+        from textdiff_mnist.numbers import rewrite, save_strips
+        imgs, boxes = rewrite(a.file, a.checkpoint, a.device)                   # checks the .npz's or the .png's strips
+        checked, what = True, f"{len(imgs)} strips of {r['prompt']!r}"
+        if a.out is not None: save_strips(imgs, boxes, r['prompt'], a.out, r)
+    elif kind == 'digits':
+        imgs = regenerate(a.file, a.checkpoint, a.device)                       # checks an .npz's pixels
+        checked, what = Path(a.file).suffix.lower() == '.npz', f"{len(imgs)} images"
+        if a.out is not None: save_samples(imgs, r['prompts'], a.out, n=r['n'], recipe=r)
+    else:
+        raise _CLIError(f"{a.file} holds a {kind} recipe; regenerate remakes what generate and demo write (digits or a number)"
+                        + ("; a restyle needs its input picture: textdiff_mnist.edit.replay_restyle(recipe, picture)" if kind == 'restyle' else ''))
+    print(f"made {what} again from the recipe in {a.file} (backend {r.get('backend', 'torch')}): "
+          + (f"every pixel within {SAME_SEED_TOLERANCE}/255 of the file's" if checked else "the .png grid is not compared; its .npz would be")
+          + (f"; wrote {a.out}" if a.out is not None else ''))
+
+def _add_regenerate(sub):
+    r = sub.add_parser('regenerate', help="draw again the images a .png or .npz written by generate or demo describes (digits or a number), "
+                                          "checking them against the file's pixels")
+    r.add_argument('file', help='a .png or .npz written by generate or demo')
+    r.add_argument('--checkpoint', default=None, help='the weights that made the file (default: the bundled weights; their fingerprint must match the recipe)')
+    r.add_argument('--device', default='auto', help='auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps; the recipe names the backend')
+    r.add_argument('--out', default=None, help='also write what was drawn, with the same recipe, to this .png or .npz (default: write nothing, only check)')
+    r.set_defaults(func=_cmd_regenerate)
+
 
 # %% ../nbs/13_cli.ipynb #d460f193
 def _cmd_demo(a):
@@ -281,7 +326,7 @@ def _cmd_bench(a):
     if a.threads: torch.set_num_threads(a.threads)
     rows = run_benchmark(a.checkpoint, quick=a.quick, out_dir=a.out, n_per_digit=a.n_per_digit, seed=a.seed,
                          memory=not a.no_memory, stem=a.stem, log=lambda m: print(m, file=sys.stderr, flush=True), device=a.device,
-                         edit=a.edit)
+                         edit=a.edit, backend=a.backend)
     print(results_table(rows))
     try: check_results(rows)
     except BenchmarkError as e:
@@ -301,6 +346,7 @@ def _add_bench(sub):
                    help='also measure editing (chapter 17) on N test digits per class (alone: 5 with --quick, 20 without; 0: not at all); '
                         'default: with the full sweep, not with --quick')
     b.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
+    _backend_opt(b)                                    # the settings' sampling; the edit rows run in torch
     b.set_defaults(func=_cmd_bench)
 
 # %% ../nbs/13_cli.ipynb #3cb71d63
@@ -312,9 +358,9 @@ def _cmd_serve(a):
     try: from textdiff_mnist.serve import run_server
     except ImportError as e: raise _CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
     try:
-        from textdiff_mnist.onnx_backend import resolve_backend
-        from textdiff_mnist.generation import check_device
-        resolve_backend(a.backend, check_device(a.device))        # one line, before loading
+        from textdiff_mnist.runtime import resolve_backend
+        from textdiff_mnist.generation import _on_cpu
+        resolve_backend(a.backend, 'cpu' if _on_cpu(a.device) else a.device)        # one line, before loading
     except ValueError as e: raise _CLIError(str(e)) from None
     run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device, backend=a.backend)
 
@@ -348,8 +394,10 @@ def _check_out(path, gif: bool = False, flag: str = '--out'):
 # %% ../nbs/13_cli.ipynb #6bc4dab6
 def _cmd_restyle(a):
     from textdiff_mnist.generation import Request, save_samples, get_model, in_backend
-    from textdiff_mnist.edit import restyle, restyle_recipe
+    from textdiff_mnist.edit import restyle, restyle_recipe, RESTYLE_GUIDANCE, RESTYLE_SCHEDULE
     _check_out(a.out)
+    if a.guidance is None: a.guidance = RESTYLE_GUIDANCE
+    if a.guidance_schedule is None: a.guidance_schedule = RESTYLE_SCHEDULE
     req = Request(a.prompt, a.n, a.steps, a.guidance, a.sampler, a.seed, a.guidance_schedule, a.backend)    # validated here, once
     model = in_backend(get_model(a.checkpoint, a.device), req.backend)
     recipe = restyle_recipe(a.input, req, a.strength, checkpoint=model)      # reads and checks the input
@@ -359,14 +407,20 @@ def _cmd_restyle(a):
     print(f"wrote {len(imgs)} restyled images to {a.out}")
 
 # %% ../nbs/13_cli.ipynb #1878942e
+def _lazy_default(p, dest: str, help: str):
+    "Option `dest` of parser `p` without a default at parse time: its command fills it in, and `help` names it as a placeholder that help resolves."
+    act = next(a for a in p._actions if a.dest == dest)
+    act.default, act.help = None, help
+
 def _add_restyle(sub):
-    from textdiff_mnist.edit import RESTYLE_GUIDANCE, RESTYLE_SCHEDULE
     r = sub.add_parser('restyle', help='redraw a picture of a digit (PNG/JPEG) to match a prompt, e.g. restyle my3.png "a thick 3"')
     r.add_argument('input', help='a PNG or JPEG of one digit, any size, dark on light or light on dark')
     r.add_argument('prompt', help='what it should become, e.g. "a thick 3" or "make it a 5"')
     r.add_argument('--strength', type=_number, default=0.5, help='0 to 1: 0 keeps the input, 1 ignores it (default 0.5)')
     _gen_opts(r)
-    r.set_defaults(guidance=RESTYLE_GUIDANCE, guidance_schedule=RESTYLE_SCHEDULE, func=_cmd_restyle)
+    _lazy_default(r, 'guidance', 'classifier-free guidance scale, 0 to 50 (0: none; default: {edit.RESTYLE_GUIDANCE}, the editing chapter\'s)')
+    _lazy_default(r, 'guidance_schedule', 'ramp, interval or constant (default: {edit.RESTYLE_SCHEDULE}, the editing chapter\'s)')
+    r.set_defaults(func=_cmd_restyle)
     r.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     r.add_argument('--out', default='restyled.png', help='output: .png for a labelled grid, .npz for raw images')
 
@@ -534,7 +588,7 @@ def build_parser():
     "The `textdiff-mnist` argument parser with every subcommand."
     p = _OneLineParser(prog='textdiff-mnist', description='Text-conditioned diffusion for handwritten digits.')
     sub = p.add_subparsers(dest='cmd', required=True)
-    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_bench, _add_serve, _add_dataset, _add_cas, _add_distill, _add_export): add(sub)
+    for add in (_add_generate, _add_restyle, _add_interpolate, _add_train, _add_demo, _add_info, _add_recipe, _add_regenerate, _add_bench, _add_serve, _add_dataset, _add_cas, _add_distill, _add_export): add(sub)
     return p
 
 def main(argv=None):

@@ -13,7 +13,7 @@ import argparse, base64, hmac, html, io, ipaddress, json, os, sys, threading, ti
 import urllib.parse
 from pathlib import Path
 from typing import Annotated, Literal
-import anyio, torch, uvicorn
+import anyio, uvicorn
 from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -23,17 +23,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import textdiff_mnist
 from PIL.PngImagePlugin import PngInfo
 from .generation import (Request, model_for, generate, check_prompt_length, GenerationError, labelled_grid, to_pil,
-                                       expand_prompts, image_seeds, get_model, check_device, validate_request, RECIPE_KEY, DEFAULT_SAMPLER, DEFAULT_STEPS,
+                                       expand_prompts, image_seeds, get_model, check_device, validate_request, RECIPE_KEY, network_for, _on_cpu, _loaded, _fingerprint, DEFAULT_SAMPLER, DEFAULT_STEPS,
                                        DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, DEFAULT_BACKEND, MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS)
-from .onnx_backend import BACKENDS, resolve_backend
+from .runtime import BACKENDS, resolve_backend
 from collections import Counter
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from .captions import require_digit, read_prompt, ParsedNumber, ignored_words, IgnoredWordsWarning, NoDigitError
-from .checkpoint import weights_fingerprint
 from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
 from .serve_settings import ServeSettings
-from .text_encoder import MAX_WORDS
+from .tokenizer import MAX_WORDS
 
 # %% ../nbs/16_serve.ipynb #f43f307d
 TOKEN_ENV = 'TEXTDIFF_MNIST_TOKEN'
@@ -71,7 +70,8 @@ def _prompt_help(max_words: int | None = None) -> str:
             f"digits, e.g. '2026', 'a thin 007', '555-0199', 'four two' (drawn as a strip, chapter 19b); at most {MAX_PROMPT_CHARS} "
             f"characters{words}. A description naming neither (no digit; several that are not one number, such as '3 or 4' or "
             "'4 2'; a decimal, a negative number, more than 12 digits) is refused with 422 and the prompt parser's message "
-            "(its `detail` is one entry of type 'prompt_digit'): a rule JSON Schema cannot state")
+            "(its `detail` is one entry of type 'prompt_digit'): a rule JSON Schema cannot state. So is a request whose numbers make "
+            "more digits in all than the server's image limit (a number is drawn digit by digit: '2026' x n=3 is 12 digits)")
 
 class GenerateBody(BaseModel):
     "A `/v1/generate` body at the library's own limits; `_request_model` narrows it to a server's settings."
@@ -121,6 +121,13 @@ def _parser_refusals(prompts) -> set[str]:
     "The prompt parser's messages for those of `prompts` it refuses: no digit, several, a number it cannot draw."
     return {m for p in prompts if (m := _refusal(p)) is not None}
 
+def _too_many_digits(prompts, numbers, n: int, k: int, max_images: int) -> str:
+    "The refusal of a request whose numbers make more than `max_images` digits: a number is drawn digit by digit, each an image's work."
+    per = max_images * n // k
+    return (f"{len(prompts)} prompt{'s' * (len(prompts) > 1)} x n={n} make{'s' * (len(prompts) == 1)} {k} digits ({', '.join(repr(p) for p in numbers)} "
+            f"{'counts' if len(numbers) == 1 else 'count'} one image per digit); this server makes at most {max_images} per request: "
+            + (f"ask for n={per} or fewer" if per >= 1 else "ask for fewer or shorter numbers"))
+
 def _request_model(s: ServeSettings, max_words: int | None = None, samplers=tuple(SAMPLERS)):
     "The body model under the limits of `s` (shown in /openapi.json), checked as `generate` checks its arguments."
     words = min(max_words, MAX_WORDS) if max_words else None          # `Request` also checks the library's own window
@@ -141,6 +148,8 @@ def _request_model(s: ServeSettings, max_words: int | None = None, samplers=tupl
             for p in self.all_prompts:                                  # the parser first: its refusal is the marked one
                 if (why := _refusal(p)) is not None: raise PydanticCustomError(PARSER_REFUSAL, why)
             numbers = tuple(dict.fromkeys(p for p in self.all_prompts if isinstance(read_prompt(p), ParsedNumber)))
+            if numbers and (k := self.n * sum(len(read_prompt(p)) if p in numbers else 1 for p in self.all_prompts)) > s.max_images:
+                raise PydanticCustomError(PARSER_REFUSAL, _too_many_digits(self.all_prompts, numbers, self.n, k, s.max_images))
             digits = [p for p in self.all_prompts if p not in numbers]
             try:
                 args = self.generate_args()
@@ -237,21 +246,16 @@ def _generate_until(deadline: float, slots, model, request):
 
 def _draw_until(deadline: float, slots, model, body):
     """What a validated `body` asks for, under the same time limit: `_generate_until`'s images `(N, 1, 28, 28)` when it names digits only;
-    with a number, one `(image (28, w), boxes)` per image, prompt-major (a digit's boxes None): the digits by `generate`, each number by
-    `write` (chapter 19b), all copies of one prompt in one call, so copy k of a prompt has `image_seed(seed, prompt, k)` as `generate`'s."""
+    with a number, `write_prompts`'s `(image (28, w), boxes)` per image, prompt-major (a digit's boxes None; chapter 19b): the digits by
+    `generate`, each number by `write` for all its copies, so each image is the one `generate` or `write` gives for its prompt and copy."""
     if not body._numbers: return _generate_until(deadline, slots, model, body._request)
-    from textdiff_mnist.numbers import write, MARGIN
+    from textdiff_mnist.numbers import write_prompts
     if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())): raise _TimeLimitExceeded('while waiting for its turn')
     def stop_when_late(step, total):
         if time.monotonic() > deadline: raise _TimeLimitExceeded(f'after {step} of {total} steps')
     try:
-        digits = iter(generate(body._request, checkpoint=model, callback=stop_when_late) if body._request is not None else ())
-        copies, strips = Counter(body.all_prompts), {}
-        for p in body._numbers:
-            ims, boxes = write(p, body.n * copies[p], body.seed, body.steps, body.guidance, body.sampler, checkpoint=model, return_boxes=True,
-                               guidance_schedule=body.guidance_schedule, callback=stop_when_late)
-            strips[p] = iter([(im[0, :, :b[-1][1] + MARGIN], b) for im, b in zip(ims, boxes)])
-        return [next(strips[p]) if p in strips else (next(digits)[0], None) for p in body.all_prompts for _ in range(body.n)]
+        return write_prompts(body.all_prompts, body.n, body.seed, body.steps, body.guidance, body.sampler, checkpoint=model,
+                             guidance_schedule=body.guidance_schedule, callback=stop_when_late)
     finally: slots.release()
 
 
@@ -278,7 +282,7 @@ def _ignored_in(prompts) -> list[str]:
 # %% ../nbs/16_serve.ipynb #703d5846
 def render(images, args: dict, fmt: str, fingerprint: str, backend: str = 'torch') -> tuple[bytes, str]:
     "The body and media type of the answer for `images = generate(**args)` (run by `backend`, which its recipe records); for `_draw_until`'s strips and boxes when a prompt names a number."
-    if not isinstance(images, torch.Tensor): return _render_strips(images, args, fmt, fingerprint, backend)
+    if isinstance(images, list): return _render_strips(images, args, fmt, fingerprint, backend)
     b64, grid = lambda b: base64.b64encode(b).decode(), _grid_png(images, args, fingerprint, backend)
     if fmt == 'png': return grid, 'image/png'
     prompts, seeds = expand_prompts(args['prompts'], args['n']), image_seeds(args['prompts'], args['n'], args['seed'])
@@ -302,13 +306,13 @@ def _strips_grid(items, labels, n: int, scale: int = 2, pad: int = 2, lh: int = 
         a = _u8(im); grid.paste(Image.fromarray(a).resize((a.shape[1] * scale, ch), Image.NEAREST), (x, y + lh))
     return grid
 
-def _u8(im) -> np.ndarray: return (torch.as_tensor(im).reshape(28, -1).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+def _u8(im) -> np.ndarray: return np.round(np.clip(np.asarray(im, dtype=np.float32).reshape(28, -1), 0, 1) * np.float32(255)).astype(np.uint8)
 
 def _render_strips(items, args: dict, fmt: str, fingerprint: str, backend: str = 'torch') -> tuple[bytes, str]:
-    """`render` for a request naming a number: the grid of all its images (its recipe `write`'s, kind 'number', when the request is one
-    number prompt: `rewrite` reads it), or JSON where a number's item also has `number`, `width` and `boxes` (and `digit` null)."""
+    """`render` for a request naming a number: the grid of all its images with its recipe (kind 'number', `write`'s, when the request is one
+    number prompt; else kind 'mixed', `write_prompts`'s: `rewrite` reads both), or JSON where a number's item also has `number`, `width` and `boxes` (and `digit` null)."""
     prompts, seeds = expand_prompts(args['prompts'], args['n']), image_seeds(args['prompts'], args['n'], args['seed'])
-    r = recipe(args, fingerprint, backend)
+    r = dict(recipe(args, fingerprint, backend), kind='mixed')          # `rewrite` (chapter 19b) redraws it with `write_prompts`
     if len(args['prompts']) == 1:
         r = dict({k: v for k, v in args.items() if k != 'prompts'}, kind='number', prompt=args['prompts'][0], backend=backend,
                  textdiff_mnist=textdiff_mnist.__version__, weights=fingerprint)
@@ -379,7 +383,7 @@ def _add_generate_route(app: FastAPI, Req):
             raise HTTPException(503, f'the server is busy ({gate.capacity} requests running or waiting, its limit): '
                                      f'retry in {s.retry_after_s} s', headers={'Retry-After': str(s.retry_after_s)})
         try:
-            model, fingerprint = app.state.models[SAMPLERS[req.sampler].student]       # the student for 'fast', else the model
+            model, fingerprint = app.state.model_for(req)       # the student for 'fast', the baked network at the default guidance, else the teacher
             ims = await anyio.to_thread.run_sync(lambda: _draw_until(t0 + s.timeout_s, gate.slots, model, req))
             body, media = await anyio.to_thread.run_sync(render, ims, req.generate_args(), req.format, fingerprint,
                                                       getattr(model, 'backend', 'torch'))
@@ -463,17 +467,23 @@ def create_app(checkpoint=None, token: str | None = None, settings: ServeSetting
                backend: str = DEFAULT_BACKEND) -> FastAPI:
     "The ASGI app with the model of `checkpoint` (default: the bundled weights) loaded once, on `device` (chapter 8; default auto), run by `backend` (chapter 9b)."
     s = settings or ServeSettings()
-    model = model_for(DEFAULT_SAMPLER, checkpoint, device, backend).eval()
+    model = model_for(DEFAULT_SAMPLER, checkpoint, device, backend, guidance=0.0).eval()     # your weights, or the bundled teacher
     app = FastAPI(title='textdiff-mnist', version=textdiff_mnist.__version__, docs_url=None, redoc_url=None,
                   description='Text-conditioned diffusion for handwritten digits. With a token set, every /v1/ endpoint '
                               'except health needs the header "Authorization: Bearer <token>".')
     app.state.model, app.state.settings, app.state.gate = model, s, _Gate(s.concurrency, s.queue_size)
-    app.state.fingerprint, app.state.token = weights_fingerprint(model), token or None
-    fast = model_for('fast', None, device, backend) if checkpoint is None else None     # the bundled student serves sampler 'fast'
-    app.state.models = {False: (model, app.state.fingerprint), True: (fast, fast and weights_fingerprint(fast))}
-    app.state.samplers = tuple(SAMPLERS) if fast is not None else tuple(STEPS)
-    app.state.checkpoint = ('bundled' if checkpoint is None else
-                            'in-memory model' if isinstance(checkpoint, torch.nn.Module) else Path(checkpoint).name)
+    app.state.fingerprint, app.state.token = _fingerprint(model), token or None
+    nets = {}                  # the bundled networks, each loaded once: the student serves 'fast', the baked one the default guidance
+    if checkpoint is None:
+        for sampler, g in (('fast', None), (DEFAULT_SAMPLER, DEFAULT_GUIDANCE)):
+            name = network_for(sampler, g if g is not None else DEFAULT_GUIDANCE)
+            m = model_for(sampler, None, device, backend); nets[name] = (m, _fingerprint(m))
+    def _model(req):
+        if checkpoint is not None: return model, app.state.fingerprint
+        return nets.get(network_for(req.sampler, req.guidance, req.guidance_schedule), (model, app.state.fingerprint))
+    app.state.model_for = _model
+    app.state.samplers = tuple(SAMPLERS) if checkpoint is None else tuple(STEPS)
+    app.state.checkpoint = ('bundled' if checkpoint is None else 'in-memory model' if _loaded(checkpoint) else Path(checkpoint).name)
     Req = _request_model(s, model.text_encoder.max_words, app.state.samplers)
     _add_error_handlers(app, list(Req.model_fields))
     app.add_middleware(_Guard, token=app.state.token, max_body=s.max_body_bytes)
@@ -510,7 +520,7 @@ def serve_parser() -> argparse.ArgumentParser:
     p.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
     p.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N or mps')
     p.add_argument('--backend', choices=BACKENDS, default=DEFAULT_BACKEND, help='auto (the default: ONNX Runtime for the bundled weights on the CPU '
-                   'when the onnx extra is installed, else torch), torch or onnxruntime (chapter 9b)')
+                   '(faster there), else torch), torch or onnxruntime (chapter 9a)')
     p.add_argument('--token', default=None, help=f'require "Authorization: Bearer TOKEN" (default: ${TOKEN_ENV})')
     ServeSettings.add_arguments(p)                              # --max-images, --queue-size, ...: chapter 16a
     p.add_argument('--log-level', default='info', choices=['critical', 'error', 'warning', 'info', 'debug'], help="uvicorn's log level (default: info)")
@@ -519,7 +529,7 @@ def serve_parser() -> argparse.ArgumentParser:
 # %% ../nbs/16_serve.ipynb #a3594824
 def main(argv=None):
     a = serve_parser().parse_args(argv)
-    try: s = ServeSettings.from_args(a); resolve_backend(a.backend, check_device(a.device))     # a bad setting, device or backend: one line, before loading
+    try: s = ServeSettings.from_args(a); resolve_backend(a.backend, 'cpu' if _on_cpu(a.device) else a.device)     # a bad setting, device or backend: one line, before loading
     except ValueError as e: print(f'textdiff-mnist serve: error: {e}', file=sys.stderr); sys.exit(2)
     run_server(a.host, a.port, a.checkpoint, a.token, s, log_level=a.log_level, device=a.device, backend=a.backend)
 
