@@ -35,6 +35,18 @@ def test_write():
     assert torch.equal(write('a thick 42', n=2, sampler='fast', backend='torch'), im)
     assert torch.equal(write('7', sampler='fast', backend='torch'), generate('7', sampler='fast', backend='torch'))
 
+def test_write_runs_the_network_the_guidance_asks_for():
+    # the default's guidance runs the guidance-baked network, another the teacher (as generate); a recipe whose weights are the
+    # teacher's (made before the baked default) is redrawn by the teacher
+    from textdiff_mnist import write
+    from textdiff_mnist.numbers import number_recipe, rewrite
+    from textdiff_mnist.generation import bundled_model, BUNDLED_WEIGHTS
+    from textdiff_mnist.checkpoint import weights_fingerprint
+    assert write('42', guidance=3.0, steps=2, backend='torch').shape[:3] == (1, 1, 28)
+    teacher = bundled_model(BUNDLED_WEIGHTS, backend='torch')
+    r = dict(number_recipe('42', steps=2, backend='torch'), weights=weights_fingerprint(teacher))
+    assert torch.equal(rewrite(r)[0], write('42', steps=2, checkpoint=teacher, backend='torch'))
+
 def test_cli_refuses_bad_numbers(tmp_path, capsys):
     from textdiff_mnist.cli import main
     out = tmp_path/'x.png'
@@ -111,6 +123,45 @@ def test_serve_numbers(number_client, monkeypatch):
         r = c.post('/v1/generate', json=dict(prompts=['2026', bad]))
         j = r.json()
         assert r.status_code == 422 and why in j['error'] and j['detail'] == [dict(loc=['body'], msg=j['error'], type='prompt_digit')], j
+
+def test_serve_mixed_recipe_and_digit_limit(number_client, monkeypatch, capsys):
+    # a request mixing digits and numbers answers a grid whose recipe (kind 'mixed') `rewrite` redraws pixel for pixel; a request
+    # whose numbers make more digits than the server's limit (8 here) gets the parser's marked 422, before any model time
+    import base64, io, tempfile
+    from PIL import Image
+    from textdiff_mnist.numbers import rewrite
+    from textdiff_mnist.generation import read_recipe
+    import textdiff_mnist.serve as serve
+    c, body = number_client, dict(prompts=['42', '7'], n=2, sampler='fast')
+    items = c.post('/v1/generate', json=dict(body, format='json')).json()['images']
+    (p := Path(tempfile.mkdtemp())/'mixed.png').write_bytes(c.post('/v1/generate', json=body).content)
+    assert read_recipe(p)['kind'] == 'mixed'
+    again = rewrite(p)
+    assert [it.get('boxes') for it in items] == [[list(x) for x in b] if b else None for _, b in again]
+    for it, (im, _) in zip(items, again):
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(base64.b64decode(it['png'])))), np.round(im.numpy() * 255).astype(np.uint8))
+    from textdiff_mnist.cli import main                                   # and from a shell: redrawn, the labelled grid not compared
+    main(['regenerate', str(p)]); assert '4 images (digits and numbers)' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e: main(['regenerate', str(p), '--out', str(p.with_name('x.npz'))])
+    assert e.value.code == 2 and '--out' in capsys.readouterr().err and not p.with_name('x.npz').exists()
+    def no_model(*a, **k): raise AssertionError('the model ran')
+    monkeypatch.setattr(serve, '_draw_until', no_model)
+    for bad, why in [(dict(prompts=['2026', '7'], n=2), 'make 10 digits'), (dict(prompt='123456789', n=1), 'makes 9 digits')]:
+        r = c.post('/v1/generate', json=bad); j = r.json()
+        assert r.status_code == 422 and why in j['error'] and j['detail'] == [dict(loc=['body'], msg=j['error'], type='prompt_digit')], j
+
+def test_cli_regenerates_numbers(tmp_path, capsys):
+    # `textdiff-mnist regenerate FILE` redraws a number's strips from the recipe in the .npz, checks the pixels; a changed file: exit 2, one line
+    from textdiff_mnist.cli import main
+    f = tmp_path/'n.npz'
+    main(['generate', '42', '--sampler', 'fast', '--backend', 'torch', '--out', str(f)]); capsys.readouterr()
+    main(['regenerate', str(f)])
+    assert 'within 2/255' in capsys.readouterr().out
+    with np.load(f) as z: zz = dict(z)
+    zz['images'][0, 14, 8] ^= 0x80; np.savez(tmp_path/'changed.npz', **zz)
+    with pytest.raises(SystemExit) as e: main(['regenerate', str(tmp_path/'changed.npz'), '--out', str(tmp_path/'x.npz')])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and 'differ' in err and not (tmp_path/'x.npz').exists(), err
 
 def test_ui_numbers(tmp_path):
     # the notebook UI shows a number's strips (drawn by `write`), saves them with their recipe, and says the parser's refusals

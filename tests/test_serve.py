@@ -50,9 +50,9 @@ from textdiff_mnist.checkpoint import weights_fingerprint
 def show(app, host, port, log_level):
     print(app.state.checkpoint, app.state.settings.max_images, sorted(app.state.samplers), host, port, log_level)
     health = json.loads(urllib.request.urlopen('{live_server}/v1/health').read())
-    body = json.dumps(dict(prompt='a thick 7', n=2, steps=4, format='json')).encode()
+    body = json.dumps(dict(prompt='a thick 7', n=2, steps=4, guidance=2.5, format='json')).encode()   # not the default: the teacher draws it
     got = json.loads(urllib.request.urlopen(urllib.request.Request('{live_server}/v1/generate', body, {{'Content-Type': 'application/json'}})).read())
-    want = to_pil(generate('a thick 7', n=2, steps=4, checkpoint=app.state.model))
+    want = to_pil(generate('a thick 7', n=2, steps=4, guidance=2.5, checkpoint=app.state.model))
     print(health['weights'] == weights_fingerprint(app.state.model), [base64.b64decode(im['png']) for im in got['images']] == [s.png_bytes(x) for x in want])
 s.uvicorn.run = show
 s.main(['--checkpoint', str(bundled_weights()), '--device', 'cpu', '--max-images', '4', '--port', '8123', '--log-level', 'warning'])
@@ -141,6 +141,50 @@ def test_browser_as_you_type(live_server):
             drawn = pg.eval_on_selector_all('#results img', 'imgs => imgs.map(i => i.src)')
             pg.uncheck('#live'); pg.type('#prompt', '2', delay=40); pg.wait_for_timeout(400)
             assert len(sent) == len(prompts) and pg.eval_on_selector_all('#results img', 'imgs => imgs.map(i => i.src)') == drawn
+        finally: b.close()
+
+def test_draw_in_this_browser(live_server, tmp_path):
+    # "Draw: in this browser" (chapter 19c's runtime, served under /try/): absent where its files are not on the machine
+    # (an installed wheel has no onnxruntime-web), shown where they are; chosen, the page draws the digits itself and asks
+    # the server for files only, never /v1/generate
+    from textdiff_mnist.browser import runtime_files
+    from textdiff_mnist.serve import _page_html, _browser_runtime
+    from textdiff_mnist.serve_settings import ServeSettings
+    assert runtime_files(ort_dir=tmp_path) is None and _browser_runtime('my.pt') is None
+    off = _page_html(ServeSettings(), browser=False)
+    assert '"browser": null' in off and '<div class="where" id="where" role="radiogroup" aria-label="where to draw" hidden>' in off
+    _need(runtime_files() is not None, "onnxruntime-web's files are not in this checkout (cd web && npm ci)")
+    _need(shutil.which('chromium') is not None, 'no system chromium on PATH (apt-get install chromium)')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: sync_playwright = None
+    _need(sync_playwright is not None, 'the playwright package is not installed (pip install playwright; never `playwright install`)')
+    from test_browser import _ui_draw                   # types into the panel, waits, reads the canvases back
+    with urllib.request.urlopen(live_server + '/') as r: assert '"browser": "try/"' in r.read().decode()
+    with sync_playwright() as pw:
+        b = _chromium(pw)
+        try:
+            pg = b.new_page(viewport=dict(width=900, height=760))
+            sent, problems = [], []
+            pg.on('request', lambda r: sent.append(r.url))
+            pg.on('response', lambda r: r.status >= 400 and not r.url.endswith('/favicon.ico') and problems.append(f'{r.status} {r.url}'))
+            pg.on('pageerror', lambda e: problems.append(str(e)))
+            pg.goto(live_server + '/')
+            pg.wait_for_function("document.querySelector('#results figcaption') && !document.body.hasAttribute('aria-busy')", timeout=30_000)
+            assert pg.is_visible('#where') and pg.is_hidden('#in-browser')
+            sent.clear()
+            pg.check('#where-browser')
+            pg.wait_for_function('window.textdiffTry && (window.textdiffTry.drawn >= 1 || window.textdiffTry.loadError)', timeout=60_000)
+            assert not pg.evaluate('window.textdiffTry.loadError || null'), pg.evaluate('window.textdiffTry.loadError')
+            assert pg.is_hidden('#form') and pg.is_visible('#in-browser .tdm-try canvas')
+            x = _ui_draw(pg, 'seven', 4, 3)
+            assert x.shape == (4, 784) and (x.reshape(4, 28, 28) > 0.5).sum((1, 2)).min() > 20, x.shape       # four digits with ink
+            strip = _ui_draw(pg, '2026', 1, 0)
+            assert strip.shape[0] == 1 and strip.shape[1] > 28 * 28 * 2
+            assert any(u.endswith('/try/ort/ort-wasm-simd-threaded.wasm') for u in sent), sent
+            assert not [u for u in sent if not u.startswith(live_server + '/try/')], sent
+            pg.check('#where-server')
+            assert pg.is_visible('#form') and pg.is_hidden('#in-browser') and pg.is_visible('#results figcaption')
+            assert not problems, problems
         finally: b.close()
 
 def test_load_test_smoke(live_server):

@@ -18,14 +18,15 @@ from .evaluator import load_evaluator, classify
 from .metrics import conditional_accuracy, frechet_report, attribute_adherence
 from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
 from .generation import (model_for, run_sampler, style_grid, generate, get_model, bundled_weights, image_seed,
-                                     DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE)
+                                     DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE, DEFAULT_BACKEND, in_backend)
 from .checkpoint import read_checkpoint, weights_file
 from .report import plot_history, LOW_CONFIDENCE, empty_row, worst_of, write_failures, save_results, write_report, progress_line
 from .edit import edit_rows
 
 # %% auto #0
-__all__ = ['SPEED_SETTINGS', 'Setting', 'sweep_settings', 'accuracy_prompts', 'other_cpu', 'measure_setting', 'run_benchmark',
-           'sgemm_gflops', 'counted_flops', 'speed_rows', 'speed_table', 'backend_parity']
+__all__ = ['SPEED_SETTINGS', 'NUMBER_SPEED', 'Setting', 'sweep_settings', 'accuracy_prompts', 'other_cpu', 'measure_setting',
+           'run_benchmark', 'sgemm_gflops', 'counted_flops', 'speed_rows', 'number_speed_rows', 'speed_table',
+           'backend_parity']
 
 # %% ../nbs/14_bench.ipynb #8a8ad517
 @dataclass(frozen=True)
@@ -169,7 +170,7 @@ def _score(images, digits, evaluator, seed, n_cmp=None) -> dict:
 def measure_setting(model, s: Setting, evaluator=None, seed: int = 0, repeats: int = 1, label: str | None = None,
                     n_cmp: int | None = None):
     "One result row for setting `s` (Fréchet ratio also on `n_cmp` images), plus the accuracy-set images, digits, prompts and probabilities."
-    if SAMPLERS[s.sampler].student and getattr(model, 'fast_steps', None) is None: model = model_for(s.sampler)
+    if SAMPLERS[s.sampler].student and getattr(model, 'fast_steps', None) is None: model = model_for(s.sampler, backend=getattr(model, 'backend', 'torch'))
     ev = evaluator if evaluator is not None else load_evaluator()
     row = empty_row(kind='model', setting=s.name, sampler=s.sampler, steps=s.steps, guidance=float(s.guidance), schedule=s.schedule,
                     default=s.is_default, machine=label or machine_label())
@@ -290,22 +291,26 @@ def _pictures(model, checkpoint, pool, out_dir: Path, seed: int) -> dict:
 # %% ../nbs/14_bench.ipynb #9057bc08
 def run_benchmark(checkpoint=None, quick: bool = False, out_dir='bench_out', samplers=None, steps=None, guidances=None,
                   n_per_digit: int | None = None, n_sweep: int | None = None, seed: int = 0, evaluator=None,
-                  memory: bool = True, stem: str = 'results', log=print, settings=None, device=None, edit=None) -> list[dict]:
-    "Benchmark the weights in `checkpoint` (default: bundled) over `settings` (default: `sweep_settings(...)`), and editing (`edit`); writes results, table and plots to `out_dir`."
+                  memory: bool = True, stem: str = 'results', log=print, settings=None, device=None, edit=None, backend: str = DEFAULT_BACKEND) -> list[dict]:
+    """Benchmark the weights in `checkpoint` (default: bundled) over `settings` (default: `sweep_settings(...)`), and editing (`edit`); writes results, table and plots to `out_dir`.
+    The settings run in `backend` ('auto': ONNX Runtime for the bundled weights on the CPU when installed, as `generate`; the backend that ran is in the meta); editing runs in torch."""
     t_start = time.perf_counter()
     model = get_model(checkpoint, device)                            # a bad checkpoint or device fails here, before anything is written
+    runner = in_backend(model, backend, bundled=checkpoint is None)   # so does a backend that is not installed or cannot run there
     edit = _EDIT_PER_DIGIT[quick] if edit is True or (edit is None and settings is None and not quick) else edit   # None: with the full sweep
     settings = list(settings) if settings is not None else sweep_settings(quick, samplers, steps, guidances, n_per_digit, n_sweep)
     if not settings or not settings[0].is_default: raise ValueError("settings must start with the default setting (Setting(...).is_default)")
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     ev = evaluator if evaluator is not None else load_evaluator()
     meta = _benchmark_meta(checkpoint, quick, seed, settings, machine_info(next(model.parameters()).device)); label, n_cmp = meta['machine_label'], meta['n_cmp']
-    log(f"benchmark: {len(settings)} settings on {label}")
-    generate('0', steps=2, checkpoint=model)                          # warm-up: first-call overheads out of the timings
+    meta['backend'] = getattr(runner, 'backend', 'torch')
+    log(f"benchmark: {len(settings)} settings on {label}, backend {meta['backend']}")
+    generate('0', steps=2, checkpoint=runner)                          # warm-up: first-call overheads out of the timings
     rows, pool = [], []
     for i, s in enumerate(settings):
         t0 = time.perf_counter()
-        row, extra = measure_setting(model, s, ev, seed, repeats=1 if quick or s.steps > 10 else 2, label=label, n_cmp=n_cmp)
+        net = runner if checkpoint is not None else model_for(s.sampler, None, device, backend, s.guidance, s.schedule)   # the bundled network generate runs for s
+        row, extra = measure_setting(net, s, ev, seed, repeats=1 if quick or s.steps > 10 else 2, label=label, n_cmp=n_cmp)
         rows.append(row); pool.append(worst_of(s.name, **extra))
         if i == 0: meta['failures'] = pool[0]['stats']
         save_results(rows, meta, out_dir, stem)
@@ -360,6 +365,37 @@ def speed_rows(backends=('torch', 'onnxruntime'), prompts=DIGIT_WORDS, repeats: 
     return dict(ceiling_gflops=ceiling, threads=torch.get_num_threads(), machine=machine_info('cpu'), onnxruntime=ort_version, rows=rows,
                 date=datetime.date.today().isoformat())
 
+# %% ../nbs/14_bench.ipynb #c4d1e2f3
+NUMBER_SPEED = ('2026',)      # the numbers timed by `number_speed_rows`: issue 28 asks for a 4-digit number
+
+def number_speed_rows(
+    numbers=NUMBER_SPEED,                        # number prompts, each timed on its own (one `write` call per timing); NUMBER_SPEED: '2026', the issue's 4-digit number
+    backends=('torch', 'onnxruntime'),           # backends to time side by side, each 'torch' or 'onnxruntime' (chapter 9b); both, as `speed_rows`
+    repeats: int = 10,                           # timed calls per row after a warm-up, ≥ 1; the median is reported. 10, as `speed_rows`
+    settings=SPEED_SETTINGS,                     # (label, sampler, steps) rows; SPEED_SETTINGS: the default (dpm 20 steps, guidance 1.9) and the fast sampler
+    checkpoint=None,                             # weights or a loaded model; None: the bundled ones (for 'fast', the bundled student)
+    ceiling: float | None = None,                # the sgemm GFLOP/s to compare with; None: measured here (`sgemm_gflops`), in the same run
+) -> dict:                                       # rows (setting, sampler, backend, number, digits, seconds, gflop, share_of_ceiling ...), the ceiling, threads, machine, date, other processes' CPU share
+    "One number drawn by `write` (chapter 19b) per setting and backend: median seconds of `repeats` calls, counted GFLOP and share of the sgemm ceiling, as `speed_rows` times ten digits."
+    from textdiff_mnist.numbers import write
+    from textdiff_mnist.captions import read_prompt
+    ceiling, rows, snap = ceiling or sgemm_gflops(), [], _cpu_snapshot()
+    for number in numbers:
+        for label, sampler, steps in settings:
+            kw = dict(sampler=sampler, checkpoint=checkpoint, **({} if steps is None else dict(steps=steps)))
+            flops = counted_flops(lambda: write(number, backend='torch', **kw))
+            for b in backends:
+                write(number, backend=b, **kw); ts = []                            # warm-up (and the first-use export)
+                for i in range(repeats):
+                    t0 = time.perf_counter(); write(number, seed=i, backend=b, **kw); ts.append(time.perf_counter() - t0)
+                sec = float(np.median(ts)); rate = flops / sec / 1e9
+                rows.append(dict(setting=label, sampler=sampler, backend=b, number=number, digits=len(read_prompt(number)),
+                                 seconds=sec, gflop=flops / 1e9, gflops_per_s=rate, share_of_ceiling=rate / ceiling,
+                                 ceiling_seconds=flops / 1e9 / ceiling, repeats=repeats))
+    return dict(ceiling_gflops=ceiling, threads=torch.get_num_threads(), machine=machine_info('cpu'), rows=rows, date=datetime.date.today().isoformat(),
+                other_cpu=other_cpu(snap, _cpu_snapshot()))        # the share of the CPUs other processes used meanwhile (timings on a busy machine run slow)
+
+
 # %% ../nbs/14_bench.ipynb #6934d592
 def speed_table(sp: dict) -> str:
     "A Markdown table of `speed_rows`' result."
@@ -368,6 +404,12 @@ def speed_table(sp: dict) -> str:
     for r in sp['rows']:
         lines.append(f"| {r['setting']} ({r['sampler']}) | {r['backend']} | {r['seconds']:.3f} | {r['gflop']:.1f} | {r['gflops_per_s']:.0f} | "
                      f"{r['share_of_ceiling']:.0%} | {r['ceiling_seconds']:.3f} s |")
+    if nr := sp.get('numbers'):
+        busy = '' if nr.get('other_cpu') is None else f"; other processes used {nr['other_cpu']:.0%} of the CPUs meanwhile"
+        lines += ['', f"One number, drawn by `write` (chapter 19b); ceiling {nr['ceiling_gflops']:.0f} GFLOP/s, measured in the same run ({nr['threads']} thread{'s' * (nr['threads'] > 1)}, {nr['date']}{busy}).", '',
+                  '| number | setting | backend | seconds | counted GFLOP | share of ceiling | at the ceiling |', '|---|---|---|---|---|---|---|']
+        lines += [f"| {r['number']} ({r['digits']} digits) | {r['setting']} ({r['sampler']}) | {r['backend']} | {r['seconds']:.3f} | {r['gflop']:.1f} | "
+                  f"{r['share_of_ceiling']:.0%} | {r['ceiling_seconds']:.3f} s |" for r in nr['rows']]
     return '\n'.join(lines)
 
 # %% ../nbs/14_bench.ipynb #4c6bf16b

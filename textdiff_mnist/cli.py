@@ -110,7 +110,7 @@ def _gen_opts(g, n=1, samplers=None):
     g.add_argument('--n', type=_positive_int, default=n, help=f'images per prompt, 1 to {MAX_IMAGES} (prompts x n at most {MAX_IMAGES})')
     g.add_argument('--steps', type=_positive_int, default=DEFAULT_STEPS, help=f'sampler steps (network evaluations), 1 to {MAX_STEPS}')
     g.add_argument('--guidance', type=_number, default=DEFAULT_GUIDANCE, help=f'classifier-free guidance scale, 0 to {MAX_GUIDANCE:g} (0: none); '
-                   f'the default runs the guidance-baked network (one pass a step), any other value or schedule the teacher (two passes a guided step)')
+                   f'{DEFAULT_GUIDANCE:g} on the {DEFAULT_SCHEDULE} schedule runs the guidance-baked network (one pass a step), any other value or schedule the teacher (two passes a guided step)')
     g.add_argument('--guidance-schedule', choices=GUIDANCE_SCHEDULES, default=DEFAULT_SCHEDULE,
                    help='ramp: guidance rises from 0 at pure noise to --guidance at the clean end; interval: the ramp, off for the last fifth'
                         '; constant: the same at every step')
@@ -199,27 +199,33 @@ def _add_recipe(sub):
 
 # %% ../nbs/13_cli.ipynb #e2a7f0c2
 def _cmd_regenerate(a):
-    "Draw again the images a .png or .npz's recipe describes (digits or a number), check them against the file's pixels, write them to --out if given."
+    "Draw again the images a .png or .npz's recipe describes (digits, a number, or the server's mix of both), check them against the file's pixels, write them to --out if given."
     from textdiff_mnist.generation import read_recipe, regenerate, save_samples, check_output_path, SAME_SEED_TOLERANCE
     if a.out is not None:
         try: check_output_path(a.out)
         except ValueError as e: raise _CLIError(str(e).replace('output ', '--out ', 1)) from None
     r = read_recipe(a.file)
     kind = r.get('kind') or next((k for k in ('restyle', 'interpolate') if k in r), 'digits')
+    npz, grid = Path(a.file).suffix.lower() == '.npz', 'the .png grid is not compared; its .npz would be'
     if kind == 'number':
-        from textdiff_mnist.numbers import rewrite, save_strips
+        from textdiff_mnist.numbers import rewrite, save_strips, stored_strips
         imgs, boxes = rewrite(a.file, a.checkpoint, a.device)                   # checks the .npz's or the .png's strips
-        checked, what = True, f"{len(imgs)} strips of {r['prompt']!r}"
+        checked, what = npz or stored_strips(a.file, (len(imgs), 28, imgs.shape[-1])) is not None, f"{len(imgs)} strips of {r['prompt']!r}"
         if a.out is not None: save_strips(imgs, boxes, r['prompt'], a.out, r)
     elif kind == 'digits':
         imgs = regenerate(a.file, a.checkpoint, a.device)                       # checks an .npz's pixels
-        checked, what = Path(a.file).suffix.lower() == '.npz', f"{len(imgs)} images"
+        checked, what = npz, f"{len(imgs)} images"
         if a.out is not None: save_samples(imgs, r['prompts'], a.out, n=r['n'], recipe=r)
+    elif kind == 'mixed':                                                        # the server's answer to digits and numbers together
+        from textdiff_mnist.numbers import rewrite
+        if a.out is not None: raise _CLIError("--out: a mix of digits and numbers (the server's grid) is redrawn here, not written; "
+                                              "generate writes a number, or digits, to a file")
+        checked, what, grid = False, f"{len(rewrite(a.file, a.checkpoint, a.device))} images (digits and numbers)", "the server's labelled grid is not compared"
     else:
-        raise _CLIError(f"{a.file} holds a {kind} recipe; regenerate remakes what generate and demo write (digits or a number)"
+        raise _CLIError(f"{a.file} holds a {kind} recipe; regenerate remakes what generate and demo write (digits or a number) and the server's grids"
                         + ("; a restyle needs its input picture: textdiff_mnist.edit.replay_restyle(recipe, picture)" if kind == 'restyle' else ''))
     print(f"made {what} again from the recipe in {a.file} (backend {r.get('backend', 'torch')}): "
-          + (f"every pixel within {SAME_SEED_TOLERANCE}/255 of the file's" if checked else "the .png grid is not compared; its .npz would be")
+          + (f"every pixel within {SAME_SEED_TOLERANCE}/255 of the file's" if checked else grid)
           + (f"; wrote {a.out}" if a.out is not None else ''))
 
 def _add_regenerate(sub):

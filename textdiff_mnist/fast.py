@@ -89,7 +89,7 @@ def _assemble(out: Path, parts: Path, n: int, prompts, digits, recipe: dict):
 # %% ../nbs/19_fast.ipynb #894ba88a
 def _dataset_model(sampler, checkpoint, device, steps, guidance, schedule, backend=DEFAULT_BACKEND) -> tuple:
     "(model, steps, guidance, schedule) of a dataset, as its recipe records them: a student sampler runs the student's own steps, unguided."
-    model = model_for(sampler, checkpoint, device or 'auto', backend).eval()
+    model = model_for(sampler, checkpoint, device or 'auto', backend, guidance, schedule or DEFAULT_SCHEDULE).eval()
     if SAMPLERS[sampler].student: return model, getattr(model, 'fast_steps', None), 0.0, None
     return model, int(steps), float(guidance), schedule
 

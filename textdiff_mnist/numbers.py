@@ -21,10 +21,11 @@ from .generation import (GenerationError, Request, model_for, run_sampler, gener
                                        DEFAULT_BACKEND, MAX_IMAGES)
 
 # %% auto #0
-__all__ = ['SHARED_NOISE', 'INK', 'MARGIN', 'GAP', 'BASELINE', 'PEN_STEPS', 'SHEAR', 'STYLES', 'NUMBER_ARGS', 'NUMBER_LENGTHS',
-           'digit_seed', 'number_style', 'number_noise', 'ink_columns', 'compose', 'one_pen', 'check_number_request',
-           'draw_numbers', 'write', 'cut_digits', 'centre_of_mass_paste', 'mnist_centre', 'drawn_scale', 'test_numbers',
-           'number_prompts', 'cutouts', 'digit_accuracy', 'style_spread', 'measure_numbers', 'number_recipe', 'rewrite',
+__all__ = ['SHARED_NOISE', 'INK', 'MARGIN', 'GAP', 'BASELINE', 'PEN_STEPS', 'SHEAR', 'STYLES', 'NUMBER_ARGS', 'MIXED_ARGS',
+           'NUMBER_LENGTHS', 'digit_seed', 'number_style', 'number_noise', 'ink_columns', 'compose', 'one_pen',
+           'check_number_request', 'draw_numbers', 'write', 'cut_digits', 'centre_of_mass_paste', 'mnist_centre',
+           'drawn_scale', 'test_numbers', 'number_prompts', 'cutouts', 'digit_accuracy', 'style_spread',
+           'measure_numbers', 'number_accuracy', 'number_recipe', 'stored_strips', 'write_prompts', 'rewrite',
            'save_strips', 'dataset_numbers', 'write_number_dataset']
 
 # %% ../nbs/19b_numbers.ipynb #82f11ec0
@@ -146,7 +147,7 @@ def write(
     steps: int = DEFAULT_STEPS,                  # sampler steps, 1 to MAX_STEPS (1000); DEFAULT_STEPS = 20: DPM-Solver++ draws good digits in 10–20 (chapter 10), and in chapter 14's sweep 50 steps measure no better at 2.5× the time
     guidance: float = DEFAULT_GUIDANCE,          # classifier-free guidance weight, 0 (none) to MAX_GUIDANCE (50); DEFAULT_GUIDANCE = 1.9: accuracy ≥ 99.5% with an image to spare (99.52%) at a Fréchet ratio of 1.22 (bound 1.30; section Defaults)
     sampler: str = DEFAULT_SAMPLER,              # 'dpm' (DPM-Solver++(2M)), 'ddim', 'ddpm', or 'fast' (the distilled 4-step student; `steps` and `guidance` do not apply); DEFAULT_SAMPLER is dpm: second order, a third of DDIM's error at 20 steps on exactly solvable data (chapter 10)
-    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9b); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU when the [onnx] extra is installed (faster there), else torch
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime' (`BACKENDS`, chapter 9a); DEFAULT_BACKEND is auto: ONNX Runtime for the bundled networks on the CPU (faster there), else torch
     device=None,                                 # 'auto' (CUDA, then MPS, then the CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
     return_boxes: bool = False,                  # also return each image's digit column ranges `(x0, x1)`, end exclusive
     checkpoint=None,                             # your weights: a checkpoint or weights file, a pretrained directory (chapter 9) or a loaded model; None: the bundled weights (for 'fast', the bundled student)
@@ -162,7 +163,7 @@ def write(
         imgs = generate(prompt, n, steps, guidance, sampler, seed, checkpoint=checkpoint, device=device, guidance_schedule=guidance_schedule,
                         backend=backend, callback=callback)
         return (imgs, [[ink_columns(im[0])] for im in imgs.numpy()]) if return_boxes else imgs
-    model = model_for(sampler, checkpoint, device, backend)
+    model = model_for(sampler, checkpoint, device, backend, guidance, guidance_schedule)   # the default's guidance: the guidance-baked network
     for q in digit_prompts(prompt, p): check_prompt_length(q, model.text_encoder.max_words)
     nseeds = [image_seed(seed, prompt, k) for k in range(n)]
     strips = draw_numbers(model, [prompt] * n, nseeds, sampler, steps, guidance, guidance_schedule, batch_size, rho, pen, callback)
@@ -265,14 +266,12 @@ def _one_at_a_time(prompts, numbers, sampler) -> list:
         cuts.append([im[0][:, slice(*ink_columns(im[0]))] for im in ims])
     return cuts
 
-def measure_numbers(count: int = 1000, compare: int = 100, sampler: str = 'fast', seed: int = 0, default_count: int = 50) -> dict:
-    "The chapter's figures: accuracy over `count` numbers of 2-6 digits; style spread of the shipped method, correlated noise, and the two baselines over `compare` numbers."
+def measure_numbers(count: int = 1000, compare: int = 100, sampler: str = 'fast', seed: int = 0) -> dict:
+    "The chapter's figures: accuracy over `count` numbers of 2-6 digits (`number_accuracy`); style spread of the shipped method, correlated noise, and the two baselines over `compare` numbers."
     import time, torch
     t0 = time.time(); out = dict(sampler=sampler, seed=seed, torch_threads=torch.get_num_threads())
     nums = test_numbers(count, seed); prompts = number_prompts(nums, seed)
-    strips, boxes = _draw(prompts, sampler)
-    cuts, used = cutouts(strips, boxes, nums)
-    out['accuracy'] = dict(digit_accuracy(cuts, nums), boxes_used=used)
+    out['accuracy'] = number_accuracy(count, sampler, seed)
     cn, cp = nums[:compare], prompts[:compare]
     spreads = {}
     for name, kw in [('paste, one pen (shipped)', {}), ('(b) paste, completed words, no pen', dict(pen=False)),
@@ -281,11 +280,37 @@ def measure_numbers(count: int = 1000, compare: int = 100, sampler: str = 'fast'
         spreads[name] = dict(digit_accuracy(c, cn), spread=style_spread(c).tolist())
     c = _one_at_a_time(cp, cn, sampler)
     spreads['(a) generate, one digit at a time'] = dict(digit_accuracy(c, cn), spread=style_spread(c).tolist())
-    if default_count:
-        s, b = _draw(prompts[:default_count], DEFAULT_SAMPLER); c, used = cutouts(s, b, nums[:default_count])
-        out['accuracy_default_sampler'] = dict(digit_accuracy(c, nums[:default_count]), boxes_used=used)
     out['spread'] = spreads; out['seconds'] = round(time.time() - t0, 1)
     return out
+
+
+# %% ../nbs/19b_numbers.ipynb #a7c3e1d0
+def number_accuracy(
+    count: int = 1000,                           # numbers to draw, 1 or more; 1,000 (issue 28's measure: about 4,000 digits, so 99% is known to about ±0.3 points)
+    sampler: str = DEFAULT_SAMPLER,              # 'dpm', 'ddim', 'ddpm' or 'fast', as `write`'s; DEFAULT_SAMPLER (dpm), what a user gets without options
+    seed: int = 0,                               # which numbers and prompts (`test_numbers`, `number_prompts`), 0 or more; number i is drawn as `write(prompt_i, seed=i)` draws it. 0: the chapter's set
+    steps: int = DEFAULT_STEPS,                  # sampler steps, as `write`'s (not used by 'fast'); DEFAULT_STEPS (20), the default's
+    guidance: float = DEFAULT_GUIDANCE,          # guidance weight, as `write`'s (not used by 'fast'); DEFAULT_GUIDANCE (1.9), the default's
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant', as `write`'s; DEFAULT_SCHEDULE (interval), the default's
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime', as `write`'s; DEFAULT_BACKEND (auto), the default's. The backend that ran is recorded
+    checkpoint=None,                             # weights, as `write`'s; None: the bundled ones (for 'fast', the bundled student)
+    batch_size: int = 250,                       # digits sampled at once, ≥ 1; 250, as `write`'s (the pixels do not depend on it beyond float rounding)
+    progress=None,                               # `progress(step, total)` after every sampler step, counted over all batches (a log line in a long run); None: quiet
+) -> dict:                                       # per-digit and whole-number accuracy, boxes used, the settings, backend and weights that ran, and the seconds it took
+    "The evaluator's per-digit and whole-number accuracy on the cut-outs of `count` test numbers of 2 to 6 digits, drawn with the given settings: the same strips as `write(prompt_i, seed=i)`, sampled `batch_size` digits at a time."
+    from textdiff_mnist.checkpoint import weights_fingerprint
+    t0 = time.time()
+    nums = test_numbers(count, seed); prompts = number_prompts(nums, seed)
+    for p in prompts: check_number_request(p, 1, steps, guidance, sampler, 0, guidance_schedule, backend)
+    model = model_for(sampler, checkpoint, None, backend, guidance, guidance_schedule)
+    strips = draw_numbers(model, prompts, [image_seed(i, p, 0) for i, p in enumerate(prompts)], sampler, steps, guidance, guidance_schedule,
+                          batch_size, callback=progress)
+    cuts, used = cutouts([s for s, _ in strips], [b for _, b in strips], nums)
+    fast = getattr(model, 'fast_steps', None)
+    return dict(digit_accuracy(cuts, nums), boxes_used=used, sampler=sampler, steps=fast or steps, guidance=0.0 if fast else guidance,
+                guidance_schedule=guidance_schedule, backend=getattr(model, 'backend', 'torch'), weights=weights_fingerprint(model), seed=seed,
+                torch_threads=torch.get_num_threads(), seconds=round(time.time() - t0, 1))
+
 
 # %% ../nbs/19b_numbers.ipynb #121f24de
 NUMBER_ARGS = ('prompt', 'n', 'seed', 'steps', 'guidance', 'sampler', 'guidance_schedule')
@@ -295,27 +320,98 @@ def number_recipe(prompt: str, n: int = 1, seed: int = 0, steps: int = DEFAULT_S
     "What `write` needs to draw the same strips again: its arguments, the version, the weights and the backend that ran."
     check_number_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule, backend)
     from textdiff_mnist.checkpoint import weights_fingerprint
-    model = model_for(sampler, checkpoint, None, backend)
+    model = model_for(sampler, checkpoint, None, backend, guidance, guidance_schedule)
     return dict(kind='number', prompt=prompt, n=int(n), seed=int(seed), steps=int(steps), guidance=float(guidance), sampler=sampler,
                 guidance_schedule=guidance_schedule, backend=getattr(model, 'backend', 'torch'), textdiff_mnist=__version__,
                 weights=weights_fingerprint(model))
 
+def stored_strips(path, shape=None) -> np.ndarray | None:
+    "The strips a .png or .npz `save_strips` wrote hold, uint8 `(n, 28, W)`; from a .png, None unless it is a sheet of strips (of `shape`, if given): a labelled grid, as the server's, is not."
+    path = Path(path)
+    if path.suffix.lower() == '.npz':
+        with np.load(path) as z: return z['images'] if 'images' in z.files else None
+    with Image.open(path) as im: a = np.asarray(im.convert('L'))
+    if a.shape[0] % 2 or a.shape[1] % 2 or (a.shape[0] // 2 + 2) % 30: return None      # written at 2x, one strip per 30 rows
+    a = a[::2, ::2]; out = np.stack([a[30 * i:30 * i + 28] for i in range((a.shape[0] + 2) // 30)])
+    return out if shape is None or out.shape == tuple(shape) else None
+
+def write_prompts(
+    prompts,                                     # descriptions, each naming one digit or one number (a list, or one string); a prompt may repeat
+    n: int = 1,                                  # images per prompt, ≥ 1; at most MAX_IMAGES (2000) digits in all (a number counts its digits)
+    seed: int = 0,                               # base seed, 0 to 2**63-1: copy k of a prompt gets `image_seed(seed, prompt, k)`, as in `generate` and `write`
+    steps: int = DEFAULT_STEPS,                  # sampler steps, as `write`'s; DEFAULT_STEPS (20), the default's
+    guidance: float = DEFAULT_GUIDANCE,          # guidance weight, as `write`'s; DEFAULT_GUIDANCE (1.9), the default's
+    sampler: str = DEFAULT_SAMPLER,              # 'dpm', 'ddim', 'ddpm' or 'fast', as `write`'s; DEFAULT_SAMPLER (dpm), the default's
+    backend: str = DEFAULT_BACKEND,              # 'auto', 'torch' or 'onnxruntime', as `write`'s; DEFAULT_BACKEND (auto), the default's
+    checkpoint=None,                             # weights or a loaded model, as `write`'s; None: the bundled ones (for 'fast', the bundled student)
+    device=None,                                 # as `write`'s; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
+    guidance_schedule: str = DEFAULT_SCHEDULE,   # 'interval', 'ramp' or 'constant', as `write`'s; DEFAULT_SCHEDULE (interval), the default's
+    callback=None,                               # `callback(step, total)` after every sampler step of each call (an exception raised in it stops the call: the server's time limit)
+) -> list[tuple]:                                # one `(image (28, w) in [0, 1], boxes)` per image, prompt-major; a digit's image is 28x28 and its boxes None
+    "Digits and numbers in one call, as the server draws a request that mixes them: the digits by one `generate` call, each number by one `write` call for all its copies, so every image is the one `generate` or `write` gives for its prompt and copy."
+    from collections import Counter
+    prompts = [prompts] if isinstance(prompts, str) else list(prompts)
+    if not prompts: raise GenerationError("give at least one prompt")
+    parsed = {}
+    for q in dict.fromkeys(prompts):
+        if not isinstance(q, str): raise GenerationError(f"each prompt must be a string, got {type(q).__name__}")
+        try: parsed[q] = read_prompt(q)
+        except NoDigitError as e: raise GenerationError(str(e)) from None
+    n = check_int('n', n, 1, MAX_IMAGES)
+    if (k := n * sum(len(parsed[q]) if isinstance(parsed[q], ParsedNumber) else 1 for q in prompts)) > MAX_IMAGES:
+        raise GenerationError(f"{len(prompts)} prompts x n={n} make {k} digits (a number counts its digits), more than {MAX_IMAGES} in one call")
+    copies = Counter(prompts)
+    numbers = [q for q in copies if isinstance(parsed[q], ParsedNumber)]
+    digits = [q for q in prompts if q not in numbers]
+    for q in numbers: check_number_request(q, n * copies[q], steps, guidance, sampler, seed, guidance_schedule, backend)
+    model = model_for(sampler, checkpoint, device, backend, guidance, guidance_schedule)
+    dimgs = iter(generate(digits, n, steps, guidance, sampler, seed, checkpoint=model, guidance_schedule=guidance_schedule, backend=backend,
+                          callback=callback) if digits else ())
+    strips = {}
+    for q in numbers:
+        ims, boxes = write(q, n * copies[q], seed, steps, guidance, sampler, backend, checkpoint=model, return_boxes=True,
+                           guidance_schedule=guidance_schedule, callback=callback)
+        strips[q] = iter([(im[0, :, :b[-1][1] + MARGIN], b) for im, b in zip(ims, boxes)])
+    return [next(strips[q]) if q in strips else (next(dimgs)[0], None) for q in prompts for _ in range(n)]
+
+MIXED_ARGS = ('prompts', 'n', 'seed', 'steps', 'guidance', 'sampler', 'guidance_schedule')
+
 def rewrite(recipe, checkpoint=None, device=None):
-    "The strips (and boxes) a number recipe (a dict, or a .png/.npz `save_strips` wrote) describes, checked against the stored pixels of an .npz."
+    """The strips (and boxes) a number recipe (kind 'number': a dict, or a .png/.npz `save_strips` wrote) describes, `write`'s `(images, boxes)`;
+    from a file, checked against its pixels within SAME_SEED_TOLERANCE (2/255). A recipe of kind 'mixed' (the server's, for a request mixing
+    digits and numbers) gives `write_prompts`'s list instead; its file, a labelled grid, is not compared."""
     from textdiff_mnist.generation import read_recipe, SAME_SEED_TOLERANCE
     from textdiff_mnist.checkpoint import weights_fingerprint
+    from textdiff_mnist.onnx_backend import resolve_backend, BackendError
+    from textdiff_mnist.samplers import SAMPLERS
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
-    if r.get('kind') != 'number' or (missing := [k for k in NUMBER_ARGS + ('weights',) if k not in r]):
-        raise GenerationError("not a number recipe: it has kind 'number' and " + ', '.join(NUMBER_ARGS + ('weights',)))
-    model = model_for(r['sampler'], checkpoint, device, r.get('backend', 'torch'))
+    args = dict(number=NUMBER_ARGS, mixed=MIXED_ARGS).get(r.get('kind'))
+    if args is None or [k for k in args + ('weights',) if k not in r]:
+        raise GenerationError("not a number recipe: it has kind 'number' and " + ', '.join(NUMBER_ARGS + ('weights',))
+                              + "; or kind 'mixed' and " + ', '.join(MIXED_ARGS + ('weights',)))
+    backend = r.get('backend', 'torch')
+    try: resolve_backend(backend)
+    except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
+    model = model_for(r['sampler'], checkpoint, device, backend, r['guidance'], r['guidance_schedule'])
+    if weights_fingerprint(model) != r['weights'] and checkpoint is None and not SAMPLERS[r['sampler']].student:
+        from textdiff_mnist.generation import bundled_model, BUNDLED_WEIGHTS
+        teacher = bundled_model(BUNDLED_WEIGHTS, device, backend)        # a recipe of weights before v4: the teacher drew the default too
+        if weights_fingerprint(teacher) == r['weights']: model = teacher
     if (fp := weights_fingerprint(model)) != r['weights']:
         raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
-    imgs, boxes = write(**{k: r[k] for k in NUMBER_ARGS}, backend=r.get('backend', 'torch'), checkpoint=model, return_boxes=True)
-    if isinstance(recipe, (str, Path)) and Path(recipe).suffix.lower() == '.npz':
-        with np.load(recipe) as z: stored = z['images'].astype(np.int16)
-        if stored.shape != (len(imgs), 28, imgs.shape[-1]) or \
-           (d := int(np.abs((imgs.reshape(stored.shape) * 255).round().numpy().astype(np.int16) - stored).max())) > SAME_SEED_TOLERANCE:
-            raise GenerationError(f"{recipe}: the strips made again differ from the stored ones")
+    if r['kind'] == 'mixed': return write_prompts(**{k: r[k] for k in MIXED_ARGS}, backend=backend, checkpoint=model)
+    imgs, boxes = write(**{k: r[k] for k in NUMBER_ARGS}, backend=backend, checkpoint=model, return_boxes=True)
+    if isinstance(recipe, (str, Path)):                                           # the file holds the pixels: check them
+        path, shape = Path(recipe), (len(imgs), 28, imgs.shape[-1])
+        stored = stored_strips(path, None if path.suffix.lower() == '.npz' else shape)
+        if stored is not None or path.suffix.lower() == '.npz':                  # a labelled grid (the server's .png) is not compared
+            if stored is None or stored.shape != shape:
+                raise GenerationError(f"{recipe}: its strips ({None if stored is None else stored.shape}) are not the {shape} its recipe makes: "
+                                      "the file was changed after it was written")
+            got = np.round(imgs.numpy().reshape(shape) * 255).clip(0, 255).astype(np.int16)
+            if (d := int(np.abs(got - stored.astype(np.int16)).max())) > SAME_SEED_TOLERANCE:
+                raise GenerationError(f"{recipe}: the strips made again differ from the stored ones by up to {d}/255, more than the "
+                                      f"{SAME_SEED_TOLERANCE}/255 that the same recipe guarantees")
     return imgs, boxes
 
 def save_strips(images, boxes, prompt: str, path, recipe: dict | None = None) -> Path:

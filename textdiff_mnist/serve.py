@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import anyio, uvicorn
 from fastapi import FastAPI, HTTPException
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -406,15 +406,16 @@ def _add_health_route(app: FastAPI):
 # %% ../nbs/16_serve.ipynb #8c12c3f2
 _PAGE = Path(textdiff_mnist.__file__).parent/'static'/'index.html'
 
-def _page_config(s: ServeSettings, samplers=tuple(SAMPLERS)) -> dict:
+def _page_config(s: ServeSettings, samplers=tuple(SAMPLERS), browser: bool = False) -> dict:
     return dict(version=textdiff_mnist.__version__, examples=list(EXAMPLE_PROMPTS), samplers=list(samplers),
+                browser='try/' if browser else None,                 # where the browser runtime is served (/try/), if it is
                 schedules=list(GUIDANCE_SCHEDULES), max_images=s.max_images, max_steps=s.max_steps, max_guidance=MAX_GUIDANCE,
                 defaults=dict(n=min(8, s.max_images), steps=min(DEFAULT_STEPS, s.max_steps), guidance=DEFAULT_GUIDANCE,
                               guidance_schedule=DEFAULT_SCHEDULE, sampler=DEFAULT_SAMPLER, seed=0))
 
-def _page_html(s: ServeSettings, samplers=tuple(SAMPLERS)) -> str:
-    "The web page with the settings of `s` filled in."
-    return _PAGE.read_text(encoding='utf-8').replace('{{CONFIG}}', json.dumps(_page_config(s, samplers)).replace('<', '\\u003c'))
+def _page_html(s: ServeSettings, samplers=tuple(SAMPLERS), browser: bool = False) -> str:
+    "The web page with the settings of `s` filled in; with `browser`, it offers to draw in the reader's browser (from /try/)."
+    return _PAGE.read_text(encoding='utf-8').replace('{{CONFIG}}', json.dumps(_page_config(s, samplers, browser)).replace('<', '\\u003c'))
 
 # %% ../nbs/16_serve.ipynb #d3a4336b
 def _type(p: dict) -> str:
@@ -449,9 +450,37 @@ def _docs_html(spec: dict) -> str:
 # %% ../nbs/16_serve.ipynb #741c00f2
 def _add_page_routes(app: FastAPI):
     @app.get('/', response_class=HTMLResponse, include_in_schema=False)
-    async def page(): return _page_html(app.state.settings, app.state.samplers)
+    async def page(): return _page_html(app.state.settings, app.state.samplers, app.state.browser is not None)
     @app.get('/docs', response_class=HTMLResponse, include_in_schema=False)
     async def docs(): return _docs_html(app.openapi())
+
+# %% ../nbs/16_serve.ipynb #b29e0001
+_MEDIA = {'.mjs': 'text/javascript', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream', '.json': 'application/json',
+          '.css': 'text/css', '.html': 'text/html; charset=utf-8'}
+
+def _browser_runtime(checkpoint, browser: bool = True) -> dict | None:
+    "The browser runtime's files (chapter 19c's `runtime_files`) the server hands out under /try/, or None: not asked for, other weights than the bundled ones, or files not on this machine."
+    if not browser or checkpoint is not None: return None
+    from textdiff_mnist.browser import runtime_files                 # torch-free, as this module
+    return runtime_files()
+
+def _add_browser_routes(app: FastAPI, files: dict):
+    "/try/: the browser runtime as plain files; browser.json made from `browser_tables` on first request, then kept."
+    tables = []
+    def _tables() -> bytes:
+        if not tables:
+            from textdiff_mnist.browser import browser_tables
+            from textdiff_mnist.runtime import read_manifest
+            tables.append(json.dumps(browser_tables(read_manifest(files['manifest.json'].parent)), separators=(',', ':')).encode())
+        return tables[0]
+    @app.get('/try', include_in_schema=False)
+    async def try_root(): return RedirectResponse('try/')
+    @app.get('/try/{name:path}', include_in_schema=False)
+    async def try_file(name: str):
+        if name == 'browser.json': return Response(await anyio.to_thread.run_sync(_tables), media_type='application/json')
+        f = files.get(name or 'index.html')
+        if f is None: raise HTTPException(404, f'the browser runtime has no file {name!r}')
+        return FileResponse(f, media_type=_MEDIA.get(f.suffix))
 
 # %% ../nbs/16_serve.ipynb #3bec5f87
 def _exact_body_schema(app: FastAPI, Req):
@@ -463,8 +492,14 @@ def _exact_body_schema(app: FastAPI, Req):
         return app.openapi_schema
     app.openapi = openapi
 
-def create_app(checkpoint=None, token: str | None = None, settings: ServeSettings | None = None, device=None,
-               backend: str = DEFAULT_BACKEND) -> FastAPI:
+def create_app(
+    checkpoint=None,                          # a checkpoint or weights file, a pretrained directory or a loaded model; None: the bundled weights (and the student, for 'fast')
+    token: str | None = None,                 # require "Authorization: Bearer <token>" on /v1/ (health aside); None: no token
+    settings: ServeSettings | None = None,    # the server's limits (chapter 16a); None: `ServeSettings()`'s defaults
+    device=None,                              # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps' (chapter 8); None: auto
+    backend: str = DEFAULT_BACKEND,           # 'auto', 'torch' or 'onnxruntime' (chapter 9a)
+    browser: bool = True,                     # offer "draw in this browser" (/try/, chapter 19c) where its files are on this machine and the weights are the bundled ones
+) -> FastAPI:
     "The ASGI app with the model of `checkpoint` (default: the bundled weights) loaded once, on `device` (chapter 8; default auto), run by `backend` (chapter 9b)."
     s = settings or ServeSettings()
     model = model_for(DEFAULT_SAMPLER, checkpoint, device, backend, guidance=0.0).eval()     # your weights, or the bundled teacher
@@ -487,7 +522,9 @@ def create_app(checkpoint=None, token: str | None = None, settings: ServeSetting
     Req = _request_model(s, model.text_encoder.max_words, app.state.samplers)
     _add_error_handlers(app, list(Req.model_fields))
     app.add_middleware(_Guard, token=app.state.token, max_body=s.max_body_bytes)
+    app.state.browser = _browser_runtime(checkpoint, browser)
     _add_generate_route(app, Req); _add_health_route(app); _add_page_routes(app)
+    if app.state.browser is not None: _add_browser_routes(app, app.state.browser)
     _exact_body_schema(app, Req)
     return app
 

@@ -19,8 +19,8 @@ def _limit(default, lo, hi, help: str):
 @dataclass(frozen=True)
 class ServeSettings:
     "The server's limits. Each is a flag of `textdiff-mnist serve` (`max_images` -> `--max-images`)."
-    # images in one request (prompts × n), 1 to MAX_IMAGES (2000); 64, the most the notebook UI draws at once (chapter 20)
-    max_images: int = _limit(64, 1, MAX_IMAGES, 'images in one request, prompts x n')
+    # images in one request (prompts × n; a number prompt counts one per digit, chapter 19b), 1 to MAX_IMAGES (2000); 64, the most the notebook UI draws at once (chapter 20)
+    max_images: int = _limit(64, 1, MAX_IMAGES, 'images in one request, prompts x n; a number counts one per digit')
     # sampler steps in one request, 1 to MAX_STEPS (1000); 200, the notebook UI's most: ten times the default 20
     max_steps: int = _limit(200, 1, MAX_STEPS, 'sampler steps in one request')
     # the largest request body in bytes, 256 to 16 MiB (413 past it); 16 KiB holds 64 prompts of the longest allowed (200 ASCII characters) with room for the JSON around them

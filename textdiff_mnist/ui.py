@@ -196,7 +196,7 @@ def _generate(self: GeneratorUI):
         req = self._read_request()
         self.progress.value, self.progress.bar_style = 0, ''
         self._set_status('loading the model…'); t0 = time.perf_counter()
-        model = model_for(req['sampler'], req['checkpoint'], req['device'], self.backend.value)
+        model = model_for(req['sampler'], req['checkpoint'], req['device'], self.backend.value, req['guidance'], req['guidance_schedule'])
         t1 = time.perf_counter()
         self._set_status(f'generating {req["n"]} × “{_esc(req["prompt"])}”…')
         with warnings.catch_warnings():                   # said in `ui.ignored` instead of the kernel's stderr
