@@ -56,3 +56,9 @@ def tiny_cli_run(tmp_path_factory):
     run = TrainRun(tmp_path_factory.mktemp('tiny_cli_run'))
     yield run
     run.stop()
+
+def missing_tool(why: str, install: str):
+    "A browser test's missing tool: a skip locally, a failure in CI (CI=true), where .ci/run installs everything; `install` says how."
+    import os
+    if os.environ.get('CI'): pytest.fail(f'{why}: CI must run the browser test (.ci/run installs it)')
+    pytest.skip(f'{why}; install it with: {install}')

@@ -77,7 +77,7 @@ PUBLIC = ('generation:Request', 'generation:run_sampler', 'generation:model_for'
 PUBLIC_09B = ('onnx_backend:export_onnx', 'onnx_backend:ort_model', 'onnx_backend:OrtModel', 'onnx_backend:resolve_backend',
               'onnx_backend:ship_onnx', 'onnx_backend:fp16_initializers', 'runtime:OrtModel', 'runtime:load_ort', 'runtime:read_manifest',
               'runtime:bundled_export', 'runtime:resolve_backend', 'tokenizer:token_ids', 'samplers:ArrayDenoiser', 'samplers:ArrayDenoiser.__call__',
-              'generation:network_for', 'generation:bundled_model', 'generation:prompt_vectors')
+              'generation:network_for', 'generation:bundled_model', 'generation:prompt_vectors', 'generation:recipe_model', 'captions:refusal')
 
 def undocumented(names) -> list[str]:
     "Every parameter (a dataclass's fields; a class's `__init__`'s) of `names` without a docments comment, as 'name: param'."

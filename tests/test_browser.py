@@ -18,11 +18,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / 'tools'))
 import build_docs  # noqa: E402
+from _fixtures import missing_tool  # noqa: E402
 
 
-def _missing(why):
-    if os.environ.get('CI'): pytest.fail(f'{why}: CI must run the browser test (.ci/run installs it)')
-    pytest.skip(f'{why}; install it with: apt-get install -y chromium nodejs npm (and pip install -e ".[docs,onnx]")')
+def _missing(why): missing_tool(why, 'apt-get install -y chromium nodejs npm (and pip install -e ".[docs,onnx]")')
 
 
 @pytest.fixture(scope='module')

@@ -12,7 +12,7 @@ import numpy as np
 from . import __version__
 from . import captions as C
 from .core import DIGIT_WORDS
-from .captions import (read_prompt, require_digit, digit_prompts, ignored_words, complete_style, NoDigitError, ParsedNumber,
+from .captions import (read_prompt, require_digit, refusal, digit_prompts, ignored_words, complete_style, NoDigitError, ParsedNumber,
                        captions_for, distractor_prompts, STYLE_PRIOR, NUMBER_HINT, MAX_NUMBER_DIGITS, SYNONYMS, ATTRIBUTES)
 from .generation import check_prompt_length, image_seed, GenerationError, MAX_PROMPT_CHARS
 from .noise import NOISE_CLIP
@@ -20,9 +20,9 @@ from .samplers import sampling_timesteps
 from .tokenizer import MAX_WORDS, add_typo, PROMPT_MODES       # chapter 6b's: torch-free, so the server can import this module
 
 # %% auto #0
-__all__ = ['PKG', 'ROOT', 'WEB_SRC', 'ORT_FILES', 'ORT_DIR_ENV', 'char_ranges', 'unicode_tables', 'browser_tables', 'refusal',
-           'prompt_plan', 'parity_prompts', 'npm_project', 'ensure_onnxruntime_web', 'shipped_onnx_dir',
-           'student_onnx_dir', 'build_runtime', 'find_onnxruntime_web', 'runtime_files']
+__all__ = ['PKG', 'ROOT', 'WEB_SRC', 'ORT_FILES', 'ORT_DIR_ENV', 'char_ranges', 'unicode_tables', 'browser_tables', 'prompt_plan',
+           'parity_prompts', 'npm_project', 'ensure_onnxruntime_web', 'shipped_onnx_dir', 'student_onnx_dir',
+           'build_runtime', 'find_onnxruntime_web', 'runtime_files']
 
 # %% ../nbs/19c_browser.ipynb #104f93ac
 def char_ranges(pred) -> list[int]:
@@ -61,15 +61,6 @@ def browser_tables(manifest: dict) -> dict:
         unicode=unicode_tables())
 
 # %% ../nbs/19c_browser.ipynb #fe00002a
-def refusal(prompt: str) -> str | None:
-    "The parser's message refusing `prompt`, as the server words it (`read_prompt`'s; `require_digit`'s where no number is in sight); None if it names a digit or a number."
-    try: read_prompt(prompt); return None
-    except NoDigitError as e: why = str(e)
-    if why.startswith('No digit or number found'):
-        try: require_digit(prompt)
-        except NoDigitError as e: why = str(e)
-    return why
-
 def _digit_seed(number_seed: int, j: int) -> int:
     from textdiff_mnist.numbers import digit_seed
     return digit_seed(number_seed, j)

@@ -16,8 +16,8 @@ __all__ = ['ATTRIBUTES', 'SYNONYMS', 'HELDOUT_SYNONYMS', 'TRAIN_TEMPLATES', 'HEL
            'HELDOUT_POSTFIXES', 'INTENSIFIERS', 'TRAIN_FRAMES', 'HELDOUT_FRAMES', 'STOPWORDS', 'MAX_NUMBER_DIGITS',
            'NUMBER_HINT', 'FILLER', 'IGNORED_EXAMPLE', 'STYLE_PRIOR', 'caption', 'captions_for', 'ParsedPrompt',
            'parse_prompt', 'distractor_prompts', 'NoDigitError', 'require_digit', 'NumberError', 'ParsedNumber',
-           'read_number', 'read_prompt', 'digit_prompts', 'IgnoredWordsWarning', 'ignored_words', 'canonical_prompt',
-           'style_prior', 'complete_style']
+           'read_number', 'read_prompt', 'digit_prompts', 'refusal', 'IgnoredWordsWarning', 'ignored_words',
+           'canonical_prompt', 'style_prior', 'complete_style']
 
 # %% ../nbs/03_captions.ipynb #b58358ba
 ATTRIBUTES = ('thickness', 'slant', 'width')   # the same order as in `attributes.ATTRIBUTES`
@@ -387,6 +387,18 @@ def digit_prompts(text, number: ParsedNumber) -> list[str]:
     "One prompt per digit of `number`: `text` with the number replaced by that digit's numeral ('a thick 42' -> 'a thick 4', 'a thick 2')."
     s, e = number.span
     return [text[:s] + d + text[e:] for d in number.digits]
+
+# %% ../nbs/03_captions.ipynb #5d6c4eed
+def refusal(
+    prompt: str,   # any text
+) -> str | None:   # the message refusing it; None if it names one digit or one number
+    "The parser's message refusing `prompt` (`read_prompt`'s; `require_digit`'s where no number is in sight); None if it names a digit or a number."
+    try: read_prompt(prompt); return None
+    except NoDigitError as e: why = str(e)
+    if why.startswith('No digit or number found'):
+        try: require_digit(prompt)
+        except NoDigitError as e: why = str(e)
+    return why
 
 # %% ../nbs/03_captions.ipynb #f8cb1d44
 FILLER = frozenset('''

@@ -28,8 +28,8 @@ __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHE
            'bundled_weights', 'check_device', 'get_model', 'export_meta', 'in_backend', 'network_for', 'bundled_model',
            'model_for', 'check_int', 'check_prompt_length', 'validate_request', 'ignored_note', 'expand_prompts',
            'image_seed', 'image_seeds', 'Request', 'prompt_vectors', 'run_sampler', 'generate', 'to_pil',
-           'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'read_recipe', 'regenerate',
-           'grid_prompts', 'style_grid']
+           'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'recipe_model', 'read_recipe',
+           'regenerate', 'grid_prompts', 'style_grid']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.9, 'interval'
@@ -431,6 +431,23 @@ def save_samples(
     return path
 
 # %% ../nbs/12_generate.ipynb #eda2e5ba
+def recipe_model(
+    r: dict,           # a recipe (`make_recipe`'s, or chapter 19b's number recipe): its sampler, guidance, guidance schedule, backend and weights are read
+    checkpoint=None,   # the weights that made the images: their fingerprint must match the recipe's; None: the bundled network the recipe's settings pick
+    device=None,       # 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; None: a model passed as `checkpoint` stays where it is, a file goes to 'auto'
+) -> tuple:            # (model, backend): the model that redraws the recipe, and the backend it names ('torch' for recipes before 0.2)
+    "The model (and backend) that redraws recipe `r`: `GenerationError` if its backend is not installed or the weights differ from the ones it names. A recipe of the default from before weights v4 gets the teacher, which drew it."
+    backend = r.get('backend', 'torch')
+    try: resolve_backend(backend)
+    except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
+    model = model_for(r['sampler'], checkpoint, device, backend, r['guidance'], r['guidance_schedule'])
+    if _fingerprint(model) != r['weights'] and checkpoint is None and not SAMPLERS[r['sampler']].student:
+        teacher = bundled_model(BUNDLED_WEIGHTS, device, backend)
+        if _fingerprint(teacher) == r['weights']: model = teacher
+    if (fp := _fingerprint(model)) != r['weights']:
+        raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
+    return model, backend
+
 def read_recipe(path) -> dict:
     "The recipe stored in a .png or .npz written by `save_samples(..., recipe=)`; `GenerationError` if there is none."
     path = Path(path)
@@ -456,15 +473,7 @@ def regenerate(
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     if missing := [k for k in GENERATE_ARGS + ('weights',) if k not in r]:
         raise GenerationError(f"the recipe lacks {', '.join(missing)}; a recipe has {', '.join(GENERATE_ARGS)} and weights")
-    backend = r.get('backend', 'torch')
-    try: resolve_backend(backend)
-    except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
-    model = model_for(r['sampler'], checkpoint, device, backend, r['guidance'], r['guidance_schedule'])
-    if _fingerprint(model) != r['weights'] and checkpoint is None and not SAMPLERS[r['sampler']].student:
-        teacher = bundled_model(BUNDLED_WEIGHTS, device, backend)           # a recipe of weights before v4: the teacher drew the default too
-        if _fingerprint(teacher) == r['weights']: model = teacher
-    if (fp := _fingerprint(model)) != r['weights']:
-        raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
+    model, backend = recipe_model(r, checkpoint, device)
     images = generate(**{k: r[k] for k in GENERATE_ARGS}, checkpoint=model, backend=backend)
     if isinstance(recipe, (str, Path)) and Path(recipe).suffix.lower() == '.npz':       # the file holds the pixels: check them
         with np.load(recipe) as z: stored = z['images'].astype(np.int16)

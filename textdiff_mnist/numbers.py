@@ -380,25 +380,13 @@ def rewrite(recipe, checkpoint=None, device=None):
     """The strips (and boxes) a number recipe (kind 'number': a dict, or a .png/.npz `save_strips` wrote) describes, `write`'s `(images, boxes)`;
     from a file, checked against its pixels within SAME_SEED_TOLERANCE (2/255). A recipe of kind 'mixed' (the server's, for a request mixing
     digits and numbers) gives `write_prompts`'s list instead; its file, a labelled grid, is not compared."""
-    from textdiff_mnist.generation import read_recipe, SAME_SEED_TOLERANCE
-    from textdiff_mnist.checkpoint import weights_fingerprint
-    from textdiff_mnist.onnx_backend import resolve_backend, BackendError
-    from textdiff_mnist.samplers import SAMPLERS
+    from textdiff_mnist.generation import read_recipe, recipe_model, SAME_SEED_TOLERANCE
     r = read_recipe(recipe) if isinstance(recipe, (str, Path)) else recipe
     args = dict(number=NUMBER_ARGS, mixed=MIXED_ARGS).get(r.get('kind'))
     if args is None or [k for k in args + ('weights',) if k not in r]:
         raise GenerationError("not a number recipe: it has kind 'number' and " + ', '.join(NUMBER_ARGS + ('weights',))
                               + "; or kind 'mixed' and " + ', '.join(MIXED_ARGS + ('weights',)))
-    backend = r.get('backend', 'torch')
-    try: resolve_backend(backend)
-    except BackendError as e: raise GenerationError(f"the recipe was made with the {backend} backend: {e}") from None
-    model = model_for(r['sampler'], checkpoint, device, backend, r['guidance'], r['guidance_schedule'])
-    if weights_fingerprint(model) != r['weights'] and checkpoint is None and not SAMPLERS[r['sampler']].student:
-        from textdiff_mnist.generation import bundled_model, BUNDLED_WEIGHTS
-        teacher = bundled_model(BUNDLED_WEIGHTS, device, backend)        # a recipe of weights before v4: the teacher drew the default too
-        if weights_fingerprint(teacher) == r['weights']: model = teacher
-    if (fp := weights_fingerprint(model)) != r['weights']:
-        raise GenerationError(f"the recipe was made with weights {r['weights']}, but these are {fp}: pass checkpoint= the weights that made it")
+    model, backend = recipe_model(r, checkpoint, device)             # chapter 12: the backend, the network and the weights the recipe names
     if r['kind'] == 'mixed': return write_prompts(**{k: r[k] for k in MIXED_ARGS}, backend=backend, checkpoint=model)
     imgs, boxes = write(**{k: r[k] for k in NUMBER_ARGS}, backend=backend, checkpoint=model, return_boxes=True)
     if isinstance(recipe, (str, Path)):                                           # the file holds the pixels: check them

@@ -29,7 +29,7 @@ from .runtime import BACKENDS, resolve_backend
 from collections import Counter
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from .captions import require_digit, read_prompt, ParsedNumber, ignored_words, IgnoredWordsWarning, NoDigitError
+from .captions import require_digit, read_prompt, refusal, ParsedNumber, ignored_words, IgnoredWordsWarning, NoDigitError
 from .samplers import SAMPLERS, STEPS, GUIDANCE_SCHEDULES
 from .serve_settings import ServeSettings
 from .tokenizer import MAX_WORDS
@@ -107,15 +107,7 @@ def _images_limit(max_images: int) -> list[dict]:
 
 PARSER_REFUSAL = 'prompt_digit'      # the `type` in `detail` of the one 422 a schema-valid body can get
 
-def _refusal(prompt: str) -> str | None:
-    """The prompt parser's message refusing `prompt` (chapter 3's `read_prompt`: neither one digit nor one number); None if it names one.
-    A prompt with no number in sight gets `require_digit`'s message (no digit, several digits), one with a bad number `read_number`'s."""
-    try: read_prompt(prompt); return None
-    except NoDigitError as e: why = str(e)
-    if why.startswith('No digit or number found'):
-        try: require_digit(prompt)
-        except NoDigitError as e: why = str(e)
-    return why
+_refusal = refusal          # chapter 3: the parser's one message for a prompt naming neither a digit nor a number
 
 def _parser_refusals(prompts) -> set[str]:
     "The prompt parser's messages for those of `prompts` it refuses: no digit, several, a number it cannot draw."
