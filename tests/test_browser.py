@@ -116,13 +116,13 @@ def test_prompt_path_parity(panel):
 
 def test_fixed_noise_matches_python(panel):
     "A fixed starting noise handed to the page gives Python ONNX Runtime's digits (the same graphs) within 2/255; two seeds differ."
-    from textdiff_mnist.browser import student_onnx_dir
+    from textdiff_mnist.browser import shipped_onnx_dir
     from textdiff_mnist.onnx_backend import OrtModel
     from textdiff_mnist.generation import run_sampler, image_seed
     from textdiff_mnist.noise import randn, np_clip_noise
     prompts = ['a thick 3', 'seven', 'a narrow slanted 0', 'the number 2, drawn thin']
     noise = np_clip_noise(randn((len(prompts), 1, 28, 28), seed=12345))
-    model = OrtModel(student_onnx_dir(), threads=1)
+    model = OrtModel(shipped_onnx_dir(), threads=1)
     want = np.asarray(run_sampler(model, prompts, [image_seed(0, p, 0) for p in prompts], 'fast', x=noise.copy()))[:, 0]
     got = panel['page'].evaluate('''async ([prompts, noise]) => {
         const rt = window.textdiffTry.runtime, out = [];

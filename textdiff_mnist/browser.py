@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/browser.html.md"""
 
 # %% ../nbs/19c_browser.ipynb #5246682d
 from __future__ import annotations
-import gzip, hashlib, json, math, os, shutil, subprocess, sys
+import gzip, hashlib, json, os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np
 from . import __version__
@@ -15,14 +15,15 @@ from .core import DIGIT_WORDS
 from .captions import (read_prompt, require_digit, refusal, digit_prompts, ignored_words, complete_style, NoDigitError, ParsedNumber,
                        captions_for, distractor_prompts, STYLE_PRIOR, NUMBER_HINT, MAX_NUMBER_DIGITS, SYNONYMS, ATTRIBUTES)
 from .generation import check_prompt_length, image_seed, GenerationError, MAX_PROMPT_CHARS
-from .noise import NOISE_CLIP
+from .noise import NOISE_CLIP, clip_std
 from .samplers import sampling_timesteps
+from .pretrained import FAST_WEIGHTS
 from .tokenizer import MAX_WORDS, add_typo, PROMPT_MODES       # chapter 6b's: torch-free, so the server can import this module
 
 # %% auto #0
 __all__ = ['PKG', 'ROOT', 'WEB_SRC', 'ORT_FILES', 'ORT_DIR_ENV', 'char_ranges', 'unicode_tables', 'browser_tables', 'prompt_plan',
-           'parity_prompts', 'npm_project', 'ensure_onnxruntime_web', 'shipped_onnx_dir', 'student_onnx_dir',
-           'build_runtime', 'find_onnxruntime_web', 'runtime_files']
+           'parity_prompts', 'npm_project', 'ensure_onnxruntime_web', 'shipped_onnx_dir', 'build_runtime',
+           'find_onnxruntime_web', 'runtime_files']
 
 # %% ../nbs/19c_browser.ipynb #104f93ac
 def char_ranges(pred) -> list[int]:
@@ -44,7 +45,6 @@ def unicode_tables() -> dict:
 def browser_tables(manifest: dict) -> dict:
     "Everything the page's prompt path and sampling loop read, from the Python modules and an export's `manifest` (chapter 9b): saved as `browser.json`."
     sched, cfg = manifest['schedule'], manifest['config']
-    phi, Phi = math.exp(-NOISE_CLIP ** 2 / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(NOISE_CLIP / math.sqrt(2)))
     return dict(
         format='textdiff-mnist-browser', textdiff_mnist=__version__,
         digit_words=list(DIGIT_WORDS), word2digit=C._WORD2DIGIT, stopwords=sorted(C.STOPWORDS), known=sorted(C._KNOWN),
@@ -54,7 +54,7 @@ def browser_tables(manifest: dict) -> dict:
         attributes=list(ATTRIBUTES), canonical_words=[[SYNONYMS[a][l][0] for l in range(3)] for a in ATTRIBUTES],
         style_prior=list(STYLE_PRIOR), max_number_digits=MAX_NUMBER_DIGITS, number_hint=NUMBER_HINT,
         max_prompt_chars=MAX_PROMPT_CHARS, max_words=manifest['tokenizer']['max_words'], n_buckets=manifest['tokenizer']['n_buckets'],
-        noise_clip=NOISE_CLIP, noise_scale=math.sqrt(2 * Phi - 1 - 2 * NOISE_CLIP * phi + 2 * NOISE_CLIP ** 2 * (1 - Phi)),
+        noise_clip=NOISE_CLIP, noise_scale=clip_std(NOISE_CLIP),
         model=dict(prompt_mode=manifest['prompt_mode'], fast_steps=manifest['fast_steps'], dim=cfg['text']['dim'],
                    timesteps=sampling_timesteps(sched['T'], manifest['fast_steps']), alpha_bar=sched['alpha_bar'],
                    fingerprint=manifest['fingerprint'], graphs=manifest['graphs']),
@@ -138,26 +138,15 @@ def ensure_onnxruntime_web(project: Path | None = None) -> Path:
 
 # %% ../nbs/19c_browser.ipynb #98114608
 def shipped_onnx_dir() -> Path:
-    "Where the student's shipped ONNX export lives (it may not exist)."
+    "Where the student's shipped ONNX export lives (the package ships it)."
     from textdiff_mnist.runtime import bundled_export
-    return bundled_export('textdiff_mnist_fast')
-
-def student_onnx_dir(build_dir: Path | None = None) -> Path:
-    "An export directory of the fast student: the shipped one if present, else an export into `build_dir` (default build/browser_onnx), made once."
-    from textdiff_mnist.runtime import read_manifest, OnnxExportError
-    if (shipped_onnx_dir()/'manifest.json').exists(): return shipped_onnx_dir()
-    d = Path(build_dir or ROOT/'build'/'browser_onnx')
-    try: read_manifest(d); return d
-    except OnnxExportError: pass
-    from textdiff_mnist.generation import model_for
-    from textdiff_mnist.onnx_backend import export_onnx
-    return export_onnx(model_for('fast', device='cpu', backend='torch'), d)
+    return bundled_export(FAST_WEIGHTS)
 
 # %% ../nbs/19c_browser.ipynb #c1c6ca20
 def build_runtime(dest, onnx_dir=None) -> dict:
-    "Write the browser runtime into folder `dest` (replaced): JavaScript, onnxruntime-web's wasm build, the graphs of `onnx_dir` (default `student_onnx_dir()`) and browser.json. Returns the bytes written, plain and gzipped."
+    "Write the browser runtime into folder `dest` (replaced): JavaScript, onnxruntime-web's wasm build, the graphs of `onnx_dir` (default: the student's shipped ones, `shipped_onnx_dir()`) and browser.json. Returns the bytes written, plain and gzipped."
     from textdiff_mnist.runtime import read_manifest
-    src = Path(onnx_dir) if onnx_dir else student_onnx_dir()
+    src = Path(onnx_dir) if onnx_dir else shipped_onnx_dir()
     man, dist, dest = read_manifest(src), ensure_onnxruntime_web(), Path(dest)
     shutil.rmtree(dest, ignore_errors=True); (dest/'ort').mkdir(parents=True)
     for f in sorted(WEB_SRC.iterdir()):

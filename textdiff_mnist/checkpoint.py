@@ -13,12 +13,12 @@ import torch
 from .core import atomic_write, weights_dir
 from .unet import DiffusionModel
 from .pretrained import (PRETRAINED_WEIGHTS, PRETRAINED_CONFIG, PRETRAINED_CARD, PROJECT_LICENSE, DATA_TERMS, CheckpointError,
-                                       is_pretrained, weights_file, write_pretrained, read_pretrained, model_card)
+                                       is_pretrained, weights_file, write_pretrained, read_pretrained, model_card, FAST_WEIGHTS)
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'FAST_WEIGHTS', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint',
-           'load_model', 'export_weights', 'weights_fingerprint', 'card_metrics', 'save_pretrained',
-           'export_pretrained', 'fast_weights', 'fast_card']
+__all__ = ['CKPT_FORMAT', 'WEIGHTS_FORMAT', 'save_checkpoint', 'read_checkpoint', 'model_from_checkpoint', 'load_model',
+           'export_weights', 'weights_fingerprint', 'card_metrics', 'save_pretrained', 'export_pretrained',
+           'fast_weights', 'fast_card']
 
 # %% ../nbs/09_checkpoint.ipynb #f1ff5029
 CKPT_FORMAT, WEIGHTS_FORMAT = 'textdiff-mnist-checkpoint', 'textdiff-mnist-weights'
@@ -218,8 +218,6 @@ def export_pretrained(
                            json.loads(history) if isinstance(history, str) else history, results, source)
 
 # %% ../nbs/09_checkpoint.ipynb #d897475d
-FAST_WEIGHTS = 'textdiff_mnist_fast'
-
 def fast_weights() -> Path:
     "Path of the distilled student shipped with the package (a pretrained directory)."
     return weights_dir()/FAST_WEIGHTS

@@ -19,26 +19,22 @@ from .captions import require_digit, NoDigitError, ignored_words, IgnoredWordsWa
 from .tokenizer import MAX_WORDS, prompt_words
 from .samplers import Denoiser, ArrayDenoiser, SAMPLERS, GUIDANCE_SCHEDULES, seeded_start, sample, NOISE_CLIP
 from .runtime import BACKENDS, BackendError, TORCH_EXTRA, OnnxExportError, resolve_backend, load_ort, bundled_export
-from .pretrained import CheckpointError, weights_file
+from .pretrained import CheckpointError, weights_file, BUNDLED_WEIGHTS, BAKED_WEIGHTS, FAST_WEIGHTS   # the bundled networks (chapter 3a)
 
 # %% auto #0
 __all__ = ['DEFAULT_SAMPLER', 'DEFAULT_STEPS', 'DEFAULT_GUIDANCE', 'DEFAULT_SCHEDULE', 'DEFAULT_BACKEND', 'SAME_SEED_TOLERANCE',
-           'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES', 'MAX_PROMPT_CHARS', 'BUNDLED_WEIGHTS', 'BAKED_WEIGHTS',
-           'FAST_WEIGHTS', 'RECIPE_KEY', 'GENERATE_ARGS', 'SAMPLE_FORMATS', 'GRID_STYLES', 'GenerationError',
-           'bundled_weights', 'check_device', 'get_model', 'export_meta', 'in_backend', 'network_for', 'bundled_model',
-           'model_for', 'check_int', 'check_prompt_length', 'validate_request', 'ignored_note', 'expand_prompts',
-           'image_seed', 'image_seeds', 'Request', 'prompt_vectors', 'run_sampler', 'generate', 'to_pil',
-           'labelled_grid', 'make_recipe', 'check_output_path', 'save_samples', 'recipe_model', 'read_recipe',
-           'regenerate', 'grid_prompts', 'style_grid']
+           'MAX_STEPS', 'MAX_GUIDANCE', 'MAX_IMAGES', 'MAX_PROMPT_CHARS', 'RECIPE_KEY', 'GENERATE_ARGS',
+           'SAMPLE_FORMATS', 'GRID_STYLES', 'GenerationError', 'bundled_weights', 'check_device', 'get_model',
+           'export_meta', 'in_backend', 'network_for', 'bundled_model', 'model_for', 'check_int', 'check_prompt_length',
+           'validate_request', 'ignored_note', 'expand_prompts', 'image_seed', 'image_seeds', 'Request',
+           'prompt_vectors', 'run_sampler', 'generate', 'to_pil', 'labelled_grid', 'make_recipe', 'check_output_path',
+           'save_samples', 'recipe_model', 'read_recipe', 'regenerate', 'grid_prompts', 'style_grid']
 
 # %% ../nbs/12_generate.ipynb #ac375232
 DEFAULT_SAMPLER, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SCHEDULE = 'dpm', 20, 1.9, 'interval'
 DEFAULT_BACKEND = 'auto'      # ONNX Runtime when the model runs on the CPU (it is a dependency), else torch (chapter 9a)
 SAME_SEED_TOLERANCE = 2       # in 1/255: the most a pixel may differ between backends or CPUs for the same recipe
 MAX_STEPS, MAX_GUIDANCE, MAX_IMAGES, MAX_PROMPT_CHARS = 1000, 50.0, 2000, 200
-BUNDLED_WEIGHTS = 'textdiff_mnist'          # the teacher, any guidance: a pretrained directory (model.safetensors, config.json, README.md; chapter 9)
-BAKED_WEIGHTS = 'textdiff_mnist_baked'      # the default's network: the teacher with DEFAULT_GUIDANCE on DEFAULT_SCHEDULE baked in (weights v4)
-FAST_WEIGHTS = 'textdiff_mnist_fast'        # the distilled student that sampler 'fast' runs (chapter 18)
 
 class GenerationError(ValueError):
     "Invalid input to `generate`: the message says what was wrong and what is accepted."

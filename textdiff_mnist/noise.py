@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 # %% auto #0
-__all__ = ['NOISE_CLIP', 'CPUGenerator', 'randn', 'np_noise_source', 'np_clip_noise']
+__all__ = ['NOISE_CLIP', 'CPUGenerator', 'randn', 'clip_std', 'np_noise_source', 'np_clip_noise']
 
 # %% ../nbs/06a_noise.ipynb #564cce45
 class CPUGenerator:
@@ -65,7 +65,12 @@ def randn(shape, seed: int | None = None, generator: CPUGenerator | None = None,
     return out.reshape(shape)
 
 # %% ../nbs/06a_noise.ipynb #7d6af552
-NOISE_CLIP = 2.0        # as samplers.NOISE_CLIP: the starting noise is clipped to [-2, 2] and rescaled
+NOISE_CLIP = 2.0        # the starting noise is clipped to [-2, 2] and rescaled (chapter 10's `clip_noise`): its outliers became stray specks (chapter 5)
+
+def clip_std(clip: float = NOISE_CLIP) -> float:
+    "The standard deviation of a standard normal clipped to [-clip, clip]: what `np_clip_noise` (and chapter 10's `clip_noise`) divide by."
+    phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
+    return math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))
 
 def np_noise_source(seeds) -> Callable[[], np.ndarray]:
     "numpy twin of `samplers.noise_source`: each call draws one (1, 28, 28) float32 image per seed from that seed's own generator, stacked to (n, 1, 28, 28)."
@@ -75,5 +80,4 @@ def np_noise_source(seeds) -> Callable[[], np.ndarray]:
 def np_clip_noise(x: np.ndarray, clip: float | None = NOISE_CLIP) -> np.ndarray:
     "numpy twin of `samplers.clip_noise`: `x` clipped to [-clip, clip], then scaled back to unit variance (None: unchanged)."
     if clip is None: return x
-    phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
-    return np.clip(x, -clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))
+    return np.clip(x, -clip, clip) / clip_std(clip)

@@ -11,11 +11,16 @@ from pathlib import Path
 from .core import atomic_write
 
 # %% auto #0
-__all__ = ['PRETRAINED_WEIGHTS', 'PRETRAINED_CONFIG', 'PRETRAINED_CARD', 'PROJECT_LICENSE', 'DATA_TERMS', 'is_pretrained',
-           'weights_file', 'CheckpointError', 'write_pretrained', 'read_pretrained', 'model_card']
+__all__ = ['PRETRAINED_WEIGHTS', 'PRETRAINED_CONFIG', 'PRETRAINED_CARD', 'BUNDLED_WEIGHTS', 'BAKED_WEIGHTS', 'FAST_WEIGHTS',
+           'PROJECT_LICENSE', 'DATA_TERMS', 'is_pretrained', 'weights_file', 'CheckpointError', 'write_pretrained',
+           'read_pretrained', 'model_card']
 
 # %% ../nbs/03a_pretrained.ipynb #24789b07
 PRETRAINED_WEIGHTS, PRETRAINED_CONFIG, PRETRAINED_CARD = 'model.safetensors', 'config.json', 'README.md'
+# The bundled networks, each a pretrained directory under the package's weights/ (chapter 9 loads them, chapter 12 picks one per request):
+BUNDLED_WEIGHTS = 'textdiff_mnist'          # the teacher, any guidance
+BAKED_WEIGHTS = 'textdiff_mnist_baked'      # the default's network: the teacher with the default guidance baked in (weights v4)
+FAST_WEIGHTS = 'textdiff_mnist_fast'        # the distilled student that sampler 'fast' runs (chapter 18)
 
 def is_pretrained(path) -> bool:
     "Whether `path` is a pretrained directory (it holds `model.safetensors`)."

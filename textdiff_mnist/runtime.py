@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
 from .core import has_torch, is_tensor, as_output, weights_dir
+from .pretrained import BUNDLED_WEIGHTS, BAKED_WEIGHTS, FAST_WEIGHTS
 from .tokenizer import token_ids, PROMPT_MODES
 
 # %% auto #0
@@ -66,7 +67,7 @@ def read_manifest(
     return man
 
 # %% ../nbs/09a_runtime.ipynb #8160aea7
-SHIPPED = ('textdiff_mnist', 'textdiff_mnist_baked', 'textdiff_mnist_fast')   # the bundled networks whose graphs ship: teacher, default (guidance baked in), student
+SHIPPED = (BUNDLED_WEIGHTS, BAKED_WEIGHTS, FAST_WEIGHTS)   # the bundled networks whose graphs ship: teacher, default (guidance baked in), student
 
 def bundled_export(
     name: str,   # the bundled network's directory under the package's weights: 'textdiff_mnist' (the teacher), 'textdiff_mnist_baked' (the default) or 'textdiff_mnist_fast' (the student)

@@ -13,12 +13,12 @@ from types import SimpleNamespace
 from typing import Callable
 import numpy as np
 from .core import generator_for, is_tensor
-from .noise import np_noise_source, np_clip_noise
+from .noise import np_noise_source, np_clip_noise, clip_std, NOISE_CLIP   # NOISE_CLIP = 2: the starting noise is clipped to [-2, 2] and rescaled; its outliers became stray specks (chapter 5)
 
 # %% auto #0
-__all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'SAMPLERS', 'STEPS', 'NOISE_CLIP', 'sampling_timesteps', 'guidance_weight',
-           'Denoiser', 'ArrayDenoiser', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'SamplerSpec',
-           'noise_source', 'clip_noise', 'seeded_start', 'sample']
+__all__ = ['GUIDANCE_SHAPES', 'GUIDANCE_SCHEDULES', 'SAMPLERS', 'STEPS', 'sampling_timesteps', 'guidance_weight', 'Denoiser',
+           'ArrayDenoiser', 'StepContext', 'ddim_step', 'ddpm_step', 'dpm_step', 'SamplerSpec', 'noise_source',
+           'clip_noise', 'seeded_start', 'sample']
 
 # %% ../nbs/10_samplers.ipynb #dd60aadc
 def sampling_timesteps(
@@ -188,8 +188,6 @@ SAMPLERS = {'dpm': SamplerSpec(dpm_step), 'ddim': SamplerSpec(ddim_step), 'ddpm'
 STEPS = {name: s.step for name, s in SAMPLERS.items() if not s.student}
 
 # %% ../nbs/10_samplers.ipynb #adf52e42
-NOISE_CLIP = 2.0        # the starting noise is clipped to [-2, 2] and rescaled: its outliers became stray specks (chapter 5)
-
 def noise_source(
     seeds,                # one integer seed per image; each gets its own `torch.Generator`
     device='cpu',         # where the draws are moved: they are always made on the CPU, so a seed means the same noise on every device
@@ -206,8 +204,7 @@ def clip_noise(
     "Standard-normal noise `x` clipped to [-clip, clip], then scaled back to unit variance (None: unchanged)."
     if clip is None: return x
     if isinstance(x, np.ndarray): return np_clip_noise(x, clip)
-    phi, Phi = math.exp(-clip * clip / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(clip / math.sqrt(2)))
-    return x.clamp(-clip, clip) / math.sqrt(2 * Phi - 1 - 2 * clip * phi + 2 * clip * clip * (1 - Phi))   # the clipped std
+    return x.clamp(-clip, clip) / clip_std(clip)
 
 # %% ../nbs/10_samplers.ipynb #44261a74
 def seeded_start(

@@ -502,9 +502,8 @@ def create_app(
     app.state.fingerprint, app.state.token = _fingerprint(model), token or None
     nets = {}                  # the bundled networks, each loaded once: the student serves 'fast', the baked one the default guidance
     if checkpoint is None:
-        for sampler, g in (('fast', None), (DEFAULT_SAMPLER, DEFAULT_GUIDANCE)):
-            name = network_for(sampler, g if g is not None else DEFAULT_GUIDANCE)
-            m = model_for(sampler, None, device, backend); nets[name] = (m, _fingerprint(m))
+        for sampler in ('fast', DEFAULT_SAMPLER):                      # at the default guidance: the student, the baked network
+            m = model_for(sampler, None, device, backend); nets[network_for(sampler)] = (m, _fingerprint(m))
     def _model(req):
         if checkpoint is not None: return model, app.state.fingerprint
         return nets.get(network_for(req.sampler, req.guidance, req.guidance_schedule), (model, app.state.fingerprint))
