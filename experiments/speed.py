@@ -4,7 +4,9 @@ the same run, each setting's counted FLOPs, medians of 10 timed calls after a wa
     python experiments/speed.py --threads 2        # run it on an otherwise idle machine
     python experiments/speed.py --threads 2 --numbers-only     # only the rows of one number (chapter 19b), merged into --out
 
-Also times one 4-digit number ('2026', drawn by `write`) per setting and backend (chapter 14's `number_speed_rows`), under `numbers`.
+Also times one 4-digit number ('2026', drawn by `write`) per setting and backend (chapter 14's `number_speed_rows`), under `numbers`,
+and one UNet pass of the student's graph three ways (chapter 9a: one single-threaded session, one session with all the threads,
+the batch split into shards side by side, as `OrtModel` runs it), under `passes`.
 """
 import argparse, json
 from pathlib import Path
@@ -55,5 +57,23 @@ if __name__ == '__main__':
     sp['cold_cli_torch_free'] = dict(seconds=float(np.median([w for w, _ in runs])), peak_mib=float(np.median([m_ for _, m_ in runs])),
                                      runs=len(runs), what="textdiff-mnist generate 'seven' 'a thick 3' --n 5, a fresh process, torch unimportable")
     sp['numbers'] = number_speed_rows(repeats=a.repeats, ceiling=sp['ceiling_gflops'])
+    # One UNet pass, three ways (chapter 9a's `OrtModel` splits a batch into shards, one single-threaded session run per shard)
+    from textdiff_mnist.runtime import OrtModel, bundled_export, _session
+    d = bundled_export('textdiff_mnist_fast'); om = OrtModel(d, threads=a.threads)
+    ways = dict(one_thread=_session(d/'unet.onnx', 1), one_session_all_threads=_session(d/'unet.onnx', a.threads))
+    passes = []
+    for batch in (1, 10):
+        x = np.random.default_rng(0).standard_normal((batch, 1, 28, 28)).astype(np.float32)
+        t, c = np.full(batch, 500), om.encode_np(list(DIGIT_WORDS)[:batch])
+        feeds = dict(x=x, t=t.astype(np.int64), cond=c)
+        fns = {k: (lambda s=s: s.run(None, feeds)) for k, s in ways.items()}
+        fns['as_ortmodel'] = lambda: om(x, t, c)
+        ts = {k: [] for k in fns}
+        for _ in range(3 * a.repeats):                          # interleaved, so a slow moment of the machine hits all three alike
+            for k, f in fns.items():
+                if not ts[k]: f()
+                t0 = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t0)
+        passes.append(dict(batch=batch, threads=a.threads, repeats=3 * a.repeats, **{f'{k}_ms': float(np.median(v) * 1e3) for k, v in ts.items()}))
+    sp['passes'] = dict(rows=passes, network='textdiff_mnist_fast', what="one UNet pass, medians of interleaved calls; 'as_ortmodel' splits a batch of 2 or more into one shard per thread")
     sp['command'] = f"python experiments/speed.py --threads {a.threads} --repeats {a.repeats}"
     Path(a.out).write_text(json.dumps(sp, indent=1, default=float) + '\n'); print(speed_table(sp))

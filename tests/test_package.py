@@ -52,7 +52,8 @@ TORCH = re.compile(r'^(torch|torchvision|torchgen|functorch|triton|nvidia)([-_.]
 def _torch_free(whl, tmp_path, env):
     """The light install: the wheel in a fresh environment whose dependencies are this environment's packages less PyTorch
     (and what comes only with it), linked one by one into a folder of their own. `generate` writes ten digits there, with a
-    recipe saying ONNX Runtime drew them, in under 150 MiB; the server answers a request; a command that needs torch says so."""
+    recipe saying ONNX Runtime drew them, in under 150 MiB; a number is written and redrawn from its recipe; the server answers a
+    request; a command that needs torch says so."""
     deps = tmp_path/'deps-torch-free'; deps.mkdir()
     for entry in Path(sysconfig.get_paths()['purelib']).iterdir():
         if not TORCH.match(entry.name) and entry.suffix != '.pth': (deps/entry.name).symlink_to(entry)
@@ -75,6 +76,10 @@ def _torch_free(whl, tmp_path, env):
     assert recipe['backend'] == 'onnxruntime' and len(recipe['seeds']) == 10, recipe
     print(f"torch-free cold generate of ten digits: {wall:.2f} s wall, {peak_mib:.0f} MiB peak")
     assert peak_mib <= 150, peak_mib                                         # the issue's bound (the full install: 688 MiB)
+    for cmd in (['generate', 'a thick 2026', '--n', '2', '--out', 'num.png'], ['regenerate', 'num.png']):   # a number: one pen, measured in numpy
+        r = subprocess.run([tdm, *cmd], cwd=work, capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr[-3000:]
+    assert 'within 2/255' in r.stdout, r.stdout
     r = subprocess.run([tdm, 'train', '--tiny', '--out', 'runs'], cwd=work, capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and r.stderr.count('\n') == 1 and "pip install 'textdiff-mnist[torch]'" in r.stderr, r.stderr
     import socket

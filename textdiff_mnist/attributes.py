@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 import numpy as np
-import torch
-from .core import atomic_write, cache_dir
+from .core import atomic_write, cache_dir, is_tensor
 
 # %% auto #0
 __all__ = ['ATTRIBUTES', 'LEVEL_WORDS', 'INK_THRESHOLD', 'CACHE_NAME', 'skeletonize', 'measure_attributes',
@@ -24,9 +23,9 @@ LEVEL_WORDS = {'thickness': ('thin', 'regular', 'thick'),
 INK_THRESHOLD = 128
 
 # %% ../nbs/02_attributes.ipynb #c8d3c6c1
-def _zs_tables() -> torch.Tensor:
+def _zs_tables() -> np.ndarray:
     "For each of the 256 neighbourhoods (bit k-2 = P_k for k=2..9): may the centre pixel be removed in sub-iteration 0 / 1?"
-    t = torch.zeros(2, 256, dtype=torch.bool)
+    t = np.zeros((2, 256), bool)
     for code in range(256):
         P = [(code >> k) & 1 for k in range(8)]          # P[0..7] = P2..P9 (N, NE, E, SE, S, SW, W, NW)
         B = sum(P); A = sum(P[k] == 0 and P[(k + 1) % 8] == 1 for k in range(8))
@@ -36,7 +35,7 @@ def _zs_tables() -> torch.Tensor:
         t[1, code] = ok and P2 * P4 * P8 == 0 and P2 * P6 * P8 == 0
     return t
 
-_ZS = _zs_tables().numpy()
+_ZS = _zs_tables()
 _OFFSETS = ((0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0), (0, 0))   # P2..P9 in a 1-padded image
 
 def _neighbour_code(b: np.ndarray) -> np.ndarray:
@@ -48,8 +47,8 @@ def _neighbour_code(b: np.ndarray) -> np.ndarray:
     return code
 
 def skeletonize(ink, max_iter: int = 30) -> np.ndarray:
-    "Zhang-Suen skeleton of a batch of binary images `(N,H,W)` (bool/0-1), as a uint8 array."
-    b = np.array(ink.numpy() if isinstance(ink, torch.Tensor) else ink, dtype=np.uint8)   # a copy
+    "Zhang-Suen skeleton of a batch of binary images `(N,H,W)` (bool/0-1; an array or a tensor), as a uint8 array."
+    b = np.array(ink.detach().cpu().numpy() if is_tensor(ink) else ink, dtype=np.uint8)   # a copy
     active = np.arange(len(b))            # only images that still changed in the last iteration
     for _ in range(max_iter):
         if not len(active): break
@@ -63,35 +62,34 @@ def skeletonize(ink, max_iter: int = 30) -> np.ndarray:
     return b
 
 # %% ../nbs/02_attributes.ipynb #81d250cc
-def _measure_chunk(x: torch.Tensor) -> torch.Tensor:
-    "Attributes of a uint8 tensor chunk `(n,28,28)` -> float32 `(n,3)`."
+def _measure_chunk(x: np.ndarray) -> np.ndarray:
+    "Attributes of a uint8 chunk `(n,28,28)` -> float32 `(n,3)`."
     n, H, W = x.shape
     ink = x >= INK_THRESHOLD
-    area = ink.sum((1, 2)).float()
-    length = torch.from_numpy(skeletonize(ink).sum((1, 2))).float()
+    area = ink.sum((1, 2)).astype(np.float32)
+    length = skeletonize(ink).sum((1, 2)).astype(np.float32)
     # thinning also eats about half a stroke width at each of a stroke's two ends, so solve area = t * (length + t) for t
-    thickness = (torch.sqrt(length**2 + 4 * area) - length) / 2
+    thickness = (np.sqrt(length**2 + 4 * area) - length) / 2
     # intensity-weighted central moments; x = column, y = row (downwards)
-    w = x.float() / 255
-    ys = torch.arange(H, dtype=torch.float32).view(1, H, 1); xs = torch.arange(W, dtype=torch.float32).view(1, 1, W)
-    m = w.sum((1, 2)).clamp(min=1e-6)
-    cy = (w * ys).sum((1, 2)) / m; cx = (w * xs).sum((1, 2)) / m
-    dy = ys - cy.view(n, 1, 1); dx = xs - cx.view(n, 1, 1)
-    mu11 = (w * dx * dy).sum((1, 2)) / m; mu02 = (w * dy * dy).sum((1, 2)) / m
-    slant = -mu11 / mu02.clamp(min=1e-6)
+    w = x.astype(np.float32) / 255
+    ys, xs = np.arange(H, dtype=np.float32).reshape(1, H, 1), np.arange(W, dtype=np.float32).reshape(1, 1, W)
+    m = np.maximum(w.sum((1, 2)), np.float32(1e-6))
+    cy, cx = (w * ys).sum((1, 2)) / m, (w * xs).sum((1, 2)) / m
+    dy, dx = ys - cy.reshape(n, 1, 1), xs - cx.reshape(n, 1, 1)
+    mu11, mu02 = (w * dx * dy).sum((1, 2)) / m, (w * dy * dy).sum((1, 2)) / m
+    slant = -mu11 / np.maximum(mu02, np.float32(1e-6))
     # width of the ink after removing the shear: x' = x + slant * (y - cy)
-    xd = xs + slant.view(n, 1, 1) * dy
-    big = torch.tensor(1e6)
-    lo = torch.where(ink, xd, big).amin((1, 2)); hi = torch.where(ink, xd, -big).amax((1, 2))
-    width = torch.where(area > 0, hi - lo + 1, torch.zeros_like(hi))
-    return torch.stack([thickness, slant, width], 1)
+    xd = xs + slant.reshape(n, 1, 1) * dy
+    lo, hi = np.where(ink, xd, np.float32(1e6)).min((1, 2)), np.where(ink, xd, np.float32(-1e6)).max((1, 2))
+    width = np.where(area > 0, hi - lo + 1, np.float32(0))
+    return np.stack([thickness, slant, width], 1).astype(np.float32)
 
 def measure_attributes(images, chunk: int = 10_000) -> np.ndarray:
-    "Thickness (px), slant (shear, + = leaning right) and deslanted width (px) of uint8 images `(N,28,28)`, as float32 `(N,3)`."
-    x = torch.as_tensor(np.asarray(images))
-    if x.dtype != torch.uint8 or x.ndim != 3: raise ValueError(f"expected uint8 images (N,H,W), got {x.dtype} {tuple(x.shape)}")
+    "Thickness (px), slant (shear, + = leaning right) and deslanted width (px) of uint8 images `(N,28,28)` (an array or a tensor), as float32 `(N,3)`."
+    x = np.asarray(images.detach().cpu().numpy() if is_tensor(images) else images)
+    if x.dtype != np.uint8 or x.ndim != 3: raise ValueError(f"expected uint8 images (N,H,W), got {x.dtype} {tuple(x.shape)}")
     out = [_measure_chunk(x[i:i+chunk]) for i in range(0, len(x), chunk)]
-    return (torch.cat(out) if out else torch.zeros(0, 3)).numpy().astype(np.float32)
+    return np.concatenate(out) if out else np.zeros((0, 3), np.float32)
 
 # %% ../nbs/02_attributes.ipynb #6a44af86
 def attribute_thresholds(attrs, labels) -> np.ndarray:
@@ -110,7 +108,7 @@ def attribute_levels(attrs, labels, thresholds) -> np.ndarray:
     return ((a > t[..., 0]).astype(np.int64) + (a > t[..., 1]))
 
 # %% ../nbs/02_attributes.ipynb #6485f75e
-_ATTR_VERSION = 1
+_ATTR_VERSION = 2      # 2: measured in numpy (version 1 in torch, whose float32 sums round in another order)
 CACHE_NAME = 'attributes.npz'
 
 def _mnist_key(m) -> str:

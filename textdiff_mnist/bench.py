@@ -410,6 +410,10 @@ def speed_table(sp: dict) -> str:
                   '| number | setting | backend | seconds | counted GFLOP | share of ceiling | at the ceiling |', '|---|---|---|---|---|---|---|']
         lines += [f"| {r['number']} ({r['digits']} digits) | {r['setting']} ({r['sampler']}) | {r['backend']} | {r['seconds']:.3f} | {r['gflop']:.1f} | "
                   f"{r['share_of_ceiling']:.0%} | {r['ceiling_seconds']:.3f} s |" for r in nr['rows']]
+    if ps := sp.get('passes'):
+        lines += ['', f"One UNet pass of `{ps['network']}` in ONNX Runtime (chapter 9a), medians of interleaved calls.", '',
+                  '| batch | one thread | one session, all threads | `OrtModel` (a shard per thread) |', '|---|---|---|---|']
+        lines += [f"| {r['batch']} | {r['one_thread_ms']:.1f} ms | {r['one_session_all_threads_ms']:.1f} ms ({r['threads']}) | {r['as_ortmodel_ms']:.1f} ms |" for r in ps['rows']]
     return '\n'.join(lines)
 
 # %% ../nbs/14_bench.ipynb #4c6bf16b

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json, math, re, shutil, time, zipfile, zlib
 from pathlib import Path
 import numpy as np
-import torch
 from PIL import Image
 from . import __version__
-from .core import generator_for, to_uint8
+from .core import to_uint8, as_output
+from .noise import randn
 from .captions import (read_prompt, read_number, digit_prompts, complete_style, captions_for, ParsedNumber,
                                      NoDigitError, MAX_NUMBER_DIGITS, DIGIT_WORDS)
 from .samplers import clip_noise
@@ -40,10 +40,10 @@ def number_style(prompt: str, number: ParsedNumber, number_seed: int) -> list[st
 # %% ../nbs/19b_numbers.ipynb #58e00e8c
 SHARED_NOISE = 0.0     # the share of each digit's starting noise that is common to the number (0: independent, chosen below)
 
-def number_noise(number_seed: int, k: int, rho: float = SHARED_NOISE) -> torch.Tensor:
-    "Starting noise `(k,1,28,28)` for the `k` digits of one number: `sqrt(rho)` of a shared draw plus `sqrt(1-rho)` of each digit's own, clipped."
-    own = torch.stack([torch.randn((1, 28, 28), generator=generator_for(digit_seed(number_seed, j))) for j in range(k)])
-    if rho: own = math.sqrt(rho) * torch.randn((1, 28, 28), generator=generator_for(number_seed)) + math.sqrt(1 - rho) * own
+def number_noise(number_seed: int, k: int, rho: float = SHARED_NOISE) -> np.ndarray:
+    "Starting noise `(k,1,28,28)` float32 for the `k` digits of one number: `sqrt(rho)` of a shared draw plus `sqrt(1-rho)` of each digit's own, clipped (each draw is torch's for its seed: chapter 6a)."
+    own = np.stack([randn((1, 28, 28), seed=digit_seed(number_seed, j)) for j in range(k)])
+    if rho: own = np.float32(math.sqrt(rho)) * randn((1, 28, 28), seed=number_seed) + np.float32(math.sqrt(1 - rho)) * own
     return clip_noise(own)
 
 # %% ../nbs/19b_numbers.ipynb #4a13d22e
@@ -100,10 +100,10 @@ def one_pen(digits) -> np.ndarray:
     from textdiff_mnist.attributes import measure_attributes
     x = np.asarray(digits, np.float32)[:, 0]
     if len(x) < 2: return x[:, None]
-    s = measure_attributes(to_uint8(torch.from_numpy(x)[:, None]).reshape(-1, 28, 28))[:, 1]
+    s = measure_attributes(to_uint8(x[:, None]))[:, 1]
     x = np.stack([_shear(a, SHEAR * float(s.mean() - sj)) for a, sj in zip(x, s)])
     pens = np.stack([_pens(a) for a in x])                                     # (k, P, 28, 28)
-    t = measure_attributes(to_uint8(torch.from_numpy(pens.reshape(-1, 1, 28, 28))).reshape(-1, 28, 28))[:, 0].reshape(len(x), -1)
+    t = measure_attributes(to_uint8(pens.reshape(-1, 1, 28, 28)))[:, 0].reshape(len(x), -1)
     target = t[:, len(PEN_STEPS) // 2].mean()
     pick = np.abs(t - target).argmin(1)
     return pens[np.arange(len(x)), pick][:, None]
@@ -130,14 +130,18 @@ def draw_numbers(model, prompts, number_seeds, sampler=DEFAULT_SAMPLER, steps=DE
     nums = [parsed[q] for q in prompts]
     dprompts = [d for q, p, s in zip(prompts, nums, number_seeds) for d in number_style(q, p, s)]
     seeds = [digit_seed(s, j) for p, s in zip(nums, number_seeds) for j in range(len(p))]
-    x = torch.cat([number_noise(s, len(p), rho) for p, s in zip(nums, number_seeds)])
+    x = np.concatenate([number_noise(s, len(p), rho) for p, s in zip(nums, number_seeds)])
+    if getattr(model, 'backend', 'torch') == 'torch':                     # a torch network samples from tensors: the same noise, on its device
+        import torch
+        from textdiff_mnist.unet import model_device
+        x = torch.from_numpy(x).to(model_device(model))
     chunks = range(0, len(dprompts), batch_size); out = []
     for ci, i in enumerate(chunks):
         def cb(st, tot, x_, x0, ci=ci):
             if st and callback is not None: callback(ci * tot + st, len(chunks) * tot)
         out.append(run_sampler(model, dprompts[i:i + batch_size], seeds[i:i + batch_size], sampler, steps, guidance, guidance_schedule,
                                x=x[i:i + batch_size], style_prior=False, callback=cb))
-    out, ends = torch.cat(out).numpy(), np.cumsum([0] + [len(p) for p in nums])
+    out, ends = np.concatenate([np.asarray(o) for o in out]), np.cumsum([0] + [len(p) for p in nums])
     return [compose((one_pen if pen else np.asarray)(out[a:b]), s) for a, b, s in zip(ends[:-1], ends[1:], number_seeds)]
 
 def write(
@@ -162,14 +166,15 @@ def write(
     if not isinstance(p, ParsedNumber):
         imgs = generate(prompt, n, steps, guidance, sampler, seed, checkpoint=checkpoint, device=device, guidance_schedule=guidance_schedule,
                         backend=backend, callback=callback)
-        return (imgs, [[ink_columns(im[0])] for im in imgs.numpy()]) if return_boxes else imgs
+        return (imgs, [[ink_columns(im[0])] for im in np.asarray(imgs)]) if return_boxes else imgs
     model = model_for(sampler, checkpoint, device, backend, guidance, guidance_schedule)   # the default's guidance: the guidance-baked network
     for q in digit_prompts(prompt, p): check_prompt_length(q, model.text_encoder.max_words)
     nseeds = [image_seed(seed, prompt, k) for k in range(n)]
     strips = draw_numbers(model, [prompt] * n, nseeds, sampler, steps, guidance, guidance_schedule, batch_size, rho, pen, callback)
     W = max(s.shape[1] for s, _ in strips)
-    imgs = torch.zeros(n, 1, 28, W)
-    for i, (s, _) in enumerate(strips): imgs[i, 0, :, :s.shape[1]] = torch.from_numpy(s)
+    imgs = np.zeros((n, 1, 28, W), np.float32)
+    for i, (s, _) in enumerate(strips): imgs[i, 0, :, :s.shape[1]] = s
+    imgs = as_output(imgs)                       # a tensor where torch is installed, as `generate`'s
     return (imgs, [b for _, b in strips]) if return_boxes else imgs
 
 # %% ../nbs/19b_numbers.ipynb #d5a262c8
@@ -232,6 +237,7 @@ def cutouts(strips, boxes, numbers) -> tuple[list, int]:
 
 def digit_accuracy(cuts, numbers, evaluator=None) -> dict:
     "Per-digit and whole-number accuracy of the evaluator on the MNIST-centred cut-outs."
+    import torch
     from textdiff_mnist.evaluator import classify
     flat = [mnist_centre(c) for cs in cuts for c in cs]
     pred = classify(torch.from_numpy(np.stack(flat))[:, None], evaluator)[0].numpy() if flat else np.zeros(0, int)
@@ -248,7 +254,7 @@ def style_spread(cuts) -> np.ndarray:
     out = []
     for cs in cuts:
         if len(cs) < 2: continue
-        a = measure_attributes(to_uint8(torch.from_numpy(np.stack([drawn_scale(c) for c in cs]))[:, None]).reshape(len(cs), 28, 28))
+        a = measure_attributes(to_uint8(np.stack([drawn_scale(c) for c in cs])[:, None]))
         out.append(a[:, :2].std(0))
     return np.mean(out, 0)
 
@@ -256,13 +262,13 @@ def style_spread(cuts) -> np.ndarray:
 def _draw(prompts, sampler, **kw) -> tuple[list, list]:
     "Strips and boxes of `write(prompt, seed=i)` for each prompt i."
     out = [write(p, seed=i, sampler=sampler, return_boxes=True, **kw) for i, p in enumerate(prompts)]
-    return [im[0, 0].numpy() for im, _ in out], [b[0] for _, b in out]
+    return [np.asarray(im[0, 0]) for im, _ in out], [b[0] for _, b in out]
 
 def _one_at_a_time(prompts, numbers, sampler) -> list:
     "Baseline (a): each digit drawn on its own by `generate` with the number's words (its style prior on), cut to its ink."
     cuts = []
     for i, (p, x) in enumerate(zip(prompts, numbers)):
-        ims = generate(digit_prompts(p, read_number(p)), seed=i, sampler=sampler).numpy()
+        ims = np.asarray(generate(digit_prompts(p, read_number(p)), seed=i, sampler=sampler))
         cuts.append([im[0][:, slice(*ink_columns(im[0]))] for im in ims])
     return cuts
 
@@ -298,6 +304,7 @@ def number_accuracy(
     progress=None,                               # `progress(step, total)` after every sampler step, counted over all batches (a log line in a long run); None: quiet
 ) -> dict:                                       # per-digit and whole-number accuracy, boxes used, the settings, backend and weights that ran, and the seconds it took
     "The evaluator's per-digit and whole-number accuracy on the cut-outs of `count` test numbers of 2 to 6 digits, drawn with the given settings: the same strips as `write(prompt_i, seed=i)`, sampled `batch_size` digits at a time."
+    import torch
     from textdiff_mnist.checkpoint import weights_fingerprint
     t0 = time.time()
     nums = test_numbers(count, seed); prompts = number_prompts(nums, seed)
@@ -319,11 +326,11 @@ def number_recipe(prompt: str, n: int = 1, seed: int = 0, steps: int = DEFAULT_S
                   sampler: str = DEFAULT_SAMPLER, guidance_schedule: str = DEFAULT_SCHEDULE, backend: str = DEFAULT_BACKEND, checkpoint=None) -> dict:
     "What `write` needs to draw the same strips again: its arguments, the version, the weights and the backend that ran."
     check_number_request(prompt, n, steps, guidance, sampler, seed, guidance_schedule, backend)
-    from textdiff_mnist.checkpoint import weights_fingerprint
+    from textdiff_mnist.generation import _fingerprint
     model = model_for(sampler, checkpoint, None, backend, guidance, guidance_schedule)
     return dict(kind='number', prompt=prompt, n=int(n), seed=int(seed), steps=int(steps), guidance=float(guidance), sampler=sampler,
                 guidance_schedule=guidance_schedule, backend=getattr(model, 'backend', 'torch'), textdiff_mnist=__version__,
-                weights=weights_fingerprint(model))
+                weights=_fingerprint(model))
 
 def stored_strips(path, shape=None) -> np.ndarray | None:
     "The strips a .png or .npz `save_strips` wrote hold, uint8 `(n, 28, W)`; from a .png, None unless it is a sheet of strips (of `shape`, if given): a labelled grid, as the server's, is not."
@@ -396,7 +403,7 @@ def rewrite(recipe, checkpoint=None, device=None):
             if stored is None or stored.shape != shape:
                 raise GenerationError(f"{recipe}: its strips ({None if stored is None else stored.shape}) are not the {shape} its recipe makes: "
                                       "the file was changed after it was written")
-            got = np.round(imgs.numpy().reshape(shape) * 255).clip(0, 255).astype(np.int16)
+            got = np.round(np.asarray(imgs).reshape(shape) * 255).clip(0, 255).astype(np.int16)
             if (d := int(np.abs(got - stored.astype(np.int16)).max())) > SAME_SEED_TOLERANCE:
                 raise GenerationError(f"{recipe}: the strips made again differ from the stored ones by up to {d}/255, more than the "
                                       f"{SAME_SEED_TOLERANCE}/255 that the same recipe guarantees")
@@ -409,7 +416,7 @@ def save_strips(images, boxes, prompt: str, path, recipe: dict | None = None) ->
     from PIL.PngImagePlugin import PngInfo
     path = check_output_path(path); ext = path.suffix.lower()
     label = read_prompt(prompt); label = label.digits if isinstance(label, ParsedNumber) else str(label.digit)
-    u8 = (torch.as_tensor(images).reshape(len(images), 28, -1) * 255).round().clamp(0, 255).to(torch.uint8).numpy()
+    u8 = np.clip(np.round(np.asarray(images, np.float32).reshape(len(images), 28, -1) * np.float32(255)), 0, 255).astype(np.uint8)
     with atomic_write(path) as tmp:
         if ext == '.npz':
             with open(tmp, 'wb') as f:

@@ -113,7 +113,7 @@ def onnx_cache_dir(model: DiffusionModel) -> Path:
 def ort_model(
     model: DiffusionModel,        # the model whose passes should run in ONNX Runtime; exported into the cache (`onnx_cache_dir`) on first use
     meta: dict | None = None,     # extra manifest entries for a fresh export, as `export_onnx`'s; None: none
-    threads: int | None = None,   # ONNX Runtime's intra-op threads, as `OrtModel`'s; None: `default_threads()` (one `OrtModel` is kept per export and thread count)
+    threads: int | None = None,   # CPU threads a pass may use, as `OrtModel`'s; None: `default_threads()` (one `OrtModel` is kept per export and thread count)
 ) -> OrtModel:                    # the shipped, cached or freshly exported model; a cached export whose graphs fail their hashes is rebuilt
     "`model`'s passes in ONNX Runtime: a bundled network's shipped graphs, else its export in the cache, made on first use (or rebuilt if the cached graphs fail their hashes)."
     resolve_backend('onnxruntime')

@@ -16,8 +16,8 @@ from .tokenizer import token_ids, PROMPT_MODES
 
 # %% auto #0
 __all__ = ['BACKENDS', 'ONNX_EXTRA', 'ORT_INSTALL', 'TORCH_EXTRA', 'MANIFEST', 'GRAPHS', 'SHIPPED', 'BackendError',
-           'resolve_backend', 'OnnxExportError', 'read_manifest', 'bundled_export', 'default_threads', 'OrtModel',
-           'load_ort']
+           'resolve_backend', 'OnnxExportError', 'read_manifest', 'bundled_export', 'shard_bounds', 'default_threads',
+           'OrtModel', 'load_ort']
 
 # %% ../nbs/09a_runtime.ipynb #6191548a
 BACKENDS = ('auto', 'torch', 'onnxruntime')
@@ -81,8 +81,15 @@ def _session(path, threads: int):
     import onnxruntime as ort
     so = ort.SessionOptions(); so.intra_op_num_threads, so.inter_op_num_threads = threads, 1
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: between passes torch's threads do the step
+    so.add_session_config_entry('session.intra_op.allow_spinning', '0')   # idle threads sleep: between passes the step runs in Python
     return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+
+def shard_bounds(n: int, shards: int) -> list[tuple[int, int]]:
+    "`shards` contiguous (start, stop) slices of a batch of `n`, as even as can be (the first ones one longer)."
+    k, r = divmod(n, shards)
+    ends = [0]
+    for i in range(shards): ends.append(ends[-1] + k + (i < r))
+    return list(zip(ends[:-1], ends[1:]))
 
 def default_threads() -> int:
     "ONNX Runtime's threads: torch's where torch is loaded (so the two pools do not fight), else the CPUs this process may use."
@@ -96,7 +103,7 @@ class OrtModel:
     def __init__(
         self,
         directory,                    # an export directory (`export_onnx`, or `bundled_export`); each graph's sha256 is checked against its manifest before it is loaded
-        threads: int | None = None,   # ONNX Runtime's intra-op threads, 1 or more (its inter-op pool gets one); None: `default_threads()`
+        threads: int | None = None,   # CPU threads a pass may use, 1 or more: a batch is split into this many shards, run side by side; None: `default_threads()`
     ):
         man = read_manifest(directory)
         self.directory, self.manifest, self.fingerprint = Path(directory), man, man['fingerprint']
@@ -105,8 +112,10 @@ class OrtModel:
         if man.get('fast_steps'): self.fast_steps = man['fast_steps']                               # a distilled student (chapter 18)
         if man.get('baked_guidance'): self.baked_guidance = tuple(man['baked_guidance'])          # a network with its guidance baked in (chapter 12)
         self.text_encoder = SimpleNamespace(**{k: man['tokenizer'][k] for k in ('n_buckets', 'max_words')})
-        n = threads or default_threads()
-        self._te, self._unet = (_session(self.directory/man['graphs'][k]['file'], n) for k in ('text_encoder', 'unet'))
+        self.threads = default_threads() if threads is None else int(threads)
+        if self.threads < 1: raise ValueError(f"threads must be 1 or more, got {threads}")
+        self._te, self._unet = (_session(self.directory/man['graphs'][k]['file'], 1) for k in ('text_encoder', 'unet'))
+        self._wide, self._pool = None, None       # made on first use: a session with `threads` intra-op threads (a batch of one), the shards' workers
     def config(self) -> dict: return dict(self.manifest['config'])
     def eval(self): return self
     def parameters(self): return iter(())          # no torch weights: chapter 8's `model_device` reads the CPU
@@ -123,9 +132,21 @@ class OrtModel:
         "v for the batch `x` (N, 1, 28, 28) at timesteps `t` (N,) and prompt vectors `cond`: numpy in, numpy out; tensors in, a tensor out."
         tensors = is_tensor(x)
         a = lambda v, dt: np.ascontiguousarray((v.detach().cpu().numpy() if is_tensor(v) else np.asarray(v)).astype(dt, copy=False))
-        v = self._unet.run(None, {'x': a(x, np.float32), 't': a(t, np.int64), 'cond': a(cond, np.float32)})[0]
+        feeds = {'x': a(x, np.float32), 't': a(t, np.int64), 'cond': a(cond, np.float32)}
+        v = self._run(feeds, min(self.threads, len(feeds['x'])))
         return sys.modules['torch'].from_numpy(v) if tensors else v
     __call__ = forward
+    def _run(self, feeds: dict, shards: int) -> np.ndarray:
+        if shards <= 1 and self.threads > 1:                                    # one image: the threads share its pass
+            if self._wide is None: self._wide = _session(self.directory/self.manifest['graphs']['unet']['file'], self.threads)
+            return self._wide.run(None, feeds)[0]
+        if shards <= 1: return self._unet.run(None, feeds)[0]
+        if self._pool is None or self._pool[0] != os.getpid():                # (a forked child gets workers of its own)
+            from concurrent.futures import ThreadPoolExecutor
+            self._pool = (os.getpid(), ThreadPoolExecutor(self.threads - 1, thread_name_prefix='textdiff-ort'))
+        parts = [{k: v[a:b] for k, v in feeds.items()} for a, b in shard_bounds(len(feeds['x']), shards)]
+        rest = [self._pool[1].submit(self._unet.run, None, p) for p in parts[1:]]   # ONNX Runtime lets go of the GIL while it runs
+        return np.concatenate([self._unet.run(None, parts[0])[0]] + [f.result()[0] for f in rest])
 
 
 # %% ../nbs/09a_runtime.ipynb #0c2167fb
@@ -133,7 +154,7 @@ _LOADED: dict = {}
 
 def load_ort(
     directory,                      # an export directory (`bundled_export(name)`, or one `export_onnx` wrote)
-    threads: int | None = None,     # ONNX Runtime's intra-op threads; None: `default_threads()`
+    threads: int | None = None,     # CPU threads a pass may use (`OrtModel`); None: `default_threads()`
     fingerprint: str | None = None, # the weights the caller expects; `OnnxExportError` if the directory holds others. None: any
 ) -> OrtModel:                      # loaded once per directory and thread count
     "The `OrtModel` of `directory`, loaded once per process and thread count; `OnnxExportError` if it is missing, tampered with, or (given `fingerprint`) of other weights."
