@@ -29,6 +29,13 @@ class CPUGenerator:
         self._mt.seed(self.seed & 0xFFFFFFFF); self._cached = None     # `RandomState(s)`'s seeding, word for word
         return self
 
+    def __copy__(self) -> CPUGenerator:
+        "A generator at the same point of the same stream, with an mt19937 of its own (a shallow copy would share one)."
+        g = CPUGenerator.__new__(CPUGenerator); g.seed, g._cached = self.seed, self._cached
+        g._mt = np.random.RandomState(); g._mt.set_state(self._mt.get_state())
+        return g
+    __deepcopy__ = lambda self, memo: self.__copy__()
+
     def __del__(self):
         try:
             if len(_SPARE_MT) < 1024: _SPARE_MT.append(self._mt)

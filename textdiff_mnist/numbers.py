@@ -40,10 +40,16 @@ def number_style(prompt: str, number: ParsedNumber, number_seed: int) -> list[st
 # %% ../nbs/19b_numbers.ipynb #58e00e8c
 SHARED_NOISE = 0.0     # the share of each digit's starting noise that is common to the number (0: independent, chosen below)
 
-def number_noise(number_seed: int, k: int, rho: float = SHARED_NOISE) -> np.ndarray:
-    "Starting noise `(k,1,28,28)` float32 for the `k` digits of one number: `sqrt(rho)` of a shared draw plus `sqrt(1-rho)` of each digit's own, clipped (each draw is torch's for its seed: chapter 6a)."
-    own = np.stack([randn((1, 28, 28), seed=digit_seed(number_seed, j)) for j in range(k)])
-    if rho: own = np.float32(math.sqrt(rho)) * randn((1, 28, 28), seed=number_seed) + np.float32(math.sqrt(1 - rho)) * own
+def number_noise(number_seed: int, k: int, rho: float = SHARED_NOISE, tensors: bool = False):
+    """Starting noise `(k,1,28,28)` for the `k` digits of one number: `sqrt(rho)` of a shared draw plus `sqrt(1-rho)` of each digit's own, clipped.
+    Drawn as `generate` draws for the backend: by torch's generator for a torch network (`tensors`), else by its numpy twin (chapter 6a), a float32 array."""
+    if tensors:
+        import torch
+        from textdiff_mnist.core import generator_for
+        draw, stack = (lambda s: torch.randn((1, 28, 28), generator=generator_for(s))), torch.stack
+    else: draw, stack = (lambda s: randn((1, 28, 28), seed=s)), np.stack
+    own = stack([draw(digit_seed(number_seed, j)) for j in range(k)])
+    if rho: own = math.sqrt(rho) * draw(number_seed) + math.sqrt(1 - rho) * own
     return clip_noise(own)
 
 # %% ../nbs/19b_numbers.ipynb #4a13d22e
@@ -130,11 +136,11 @@ def draw_numbers(model, prompts, number_seeds, sampler=DEFAULT_SAMPLER, steps=DE
     nums = [parsed[q] for q in prompts]
     dprompts = [d for q, p, s in zip(prompts, nums, number_seeds) for d in number_style(q, p, s)]
     seeds = [digit_seed(s, j) for p, s in zip(nums, number_seeds) for j in range(len(p))]
-    x = np.concatenate([number_noise(s, len(p), rho) for p, s in zip(nums, number_seeds)])
-    if getattr(model, 'backend', 'torch') == 'torch':                     # a torch network samples from tensors: the same noise, on its device
+    if tensors := getattr(model, 'backend', 'torch') == 'torch':          # a torch network: torch's draws, on its device
         import torch
         from textdiff_mnist.unet import model_device
-        x = torch.from_numpy(x).to(model_device(model))
+        x = torch.cat([number_noise(s, len(p), rho, tensors) for p, s in zip(nums, number_seeds)]).to(model_device(model))
+    else: x = np.concatenate([number_noise(s, len(p), rho) for p, s in zip(nums, number_seeds)])
     chunks = range(0, len(dprompts), batch_size); out = []
     for ci, i in enumerate(chunks):
         def cb(st, tot, x_, x0, ci=ci):

@@ -6,7 +6,7 @@ Docs: https://textdiff.github.io/textdiff-mnist/runtime.html.md"""
 
 # %% ../nbs/09a_runtime.ipynb #7d972ad1
 from __future__ import annotations
-import hashlib, importlib.util, json, os, sys
+import hashlib, importlib.util, json, os, sys, threading
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np
@@ -86,6 +86,7 @@ def _session(path, threads: int):
 
 def shard_bounds(n: int, shards: int) -> list[tuple[int, int]]:
     "`shards` contiguous (start, stop) slices of a batch of `n`, as even as can be (the first ones one longer)."
+    if shards < 1: raise ValueError(f"shards must be 1 or more, got {shards}")
     k, r = divmod(n, shards)
     ends = [0]
     for i in range(shards): ends.append(ends[-1] + k + (i < r))
@@ -114,8 +115,8 @@ class OrtModel:
         self.text_encoder = SimpleNamespace(**{k: man['tokenizer'][k] for k in ('n_buckets', 'max_words')})
         self.threads = default_threads() if threads is None else int(threads)
         if self.threads < 1: raise ValueError(f"threads must be 1 or more, got {threads}")
-        self._te, self._unet = (_session(self.directory/man['graphs'][k]['file'], 1) for k in ('text_encoder', 'unet'))
-        self._wide, self._pool = None, None       # made on first use: a session with `threads` intra-op threads (a batch of one), the shards' workers
+        self._sessions = {(k, 1): _session(self.directory/man['graphs'][k]['file'], 1) for k in GRAPHS}   # (graph, intra-op threads) -> session
+        self._lock, self._pool = threading.Lock(), None    # the shards' workers: made on first use
     def config(self) -> dict: return dict(self.manifest['config'])
     def eval(self): return self
     def parameters(self): return iter(())          # no torch weights: chapter 8's `model_device` reads the CPU
@@ -124,7 +125,7 @@ class OrtModel:
     def encode_np(self, prompts) -> np.ndarray:
         "Prompt vectors (B, dim), float32, of `prompts` in the model's prompt mode; '' gives the null vector."
         ids = token_ids([PROMPT_MODES[self.prompt_mode](p) for p in prompts], self.text_encoder.n_buckets, self.text_encoder.max_words)
-        return self._te.run(None, {'ids': ids})[0]
+        return self._run('text_encoder', {'ids': ids})
     def encode(self, prompts):
         "`encode_np`'s vectors, as a torch tensor where torch is installed (as `DiffusionModel.encode`)."
         return as_output(self.encode_np(prompts))
@@ -133,20 +134,34 @@ class OrtModel:
         tensors = is_tensor(x)
         a = lambda v, dt: np.ascontiguousarray((v.detach().cpu().numpy() if is_tensor(v) else np.asarray(v)).astype(dt, copy=False))
         feeds = {'x': a(x, np.float32), 't': a(t, np.int64), 'cond': a(cond, np.float32)}
-        v = self._run(feeds, min(self.threads, len(feeds['x'])))
+        if not (feeds['x'].ndim == 4 and feeds['t'].shape == feeds['x'].shape[:1] and feeds['cond'].shape[:1] == feeds['x'].shape[:1]):
+            raise ValueError(f"x (N, 1, 28, 28), t (N,) and cond (N, dim) must agree on N, got {feeds['x'].shape}, {feeds['t'].shape}, {feeds['cond'].shape}")
+        v = self._run('unet', feeds)
         return sys.modules['torch'].from_numpy(v) if tensors else v
     __call__ = forward
-    def _run(self, feeds: dict, shards: int) -> np.ndarray:
-        if shards <= 1 and self.threads > 1:                                    # one image: the threads share its pass
-            if self._wide is None: self._wide = _session(self.directory/self.manifest['graphs']['unet']['file'], self.threads)
-            return self._wide.run(None, feeds)[0]
-        if shards <= 1: return self._unet.run(None, feeds)[0]
-        if self._pool is None or self._pool[0] != os.getpid():                # (a forked child gets workers of its own)
-            from concurrent.futures import ThreadPoolExecutor
-            self._pool = (os.getpid(), ThreadPoolExecutor(self.threads - 1, thread_name_prefix='textdiff-ort'))
-        parts = [{k: v[a:b] for k, v in feeds.items()} for a, b in shard_bounds(len(feeds['x']), shards)]
-        rest = [self._pool[1].submit(self._unet.run, None, p) for p in parts[1:]]   # ONNX Runtime lets go of the GIL while it runs
-        return np.concatenate([self._unet.run(None, parts[0])[0]] + [f.result()[0] for f in rest])
+    def _session_for(self, graph: str, threads: int):
+        if (graph, threads) not in self._sessions:
+            with self._lock:
+                if (graph, threads) not in self._sessions:
+                    self._sessions[graph, threads] = _session(self.directory/self.manifest['graphs'][graph]['file'], threads)
+        return self._sessions[graph, threads]
+    def _workers(self):
+        with self._lock:
+            if self._pool is None or self._pool[0] != os.getpid():            # (a forked child gets workers of its own)
+                from concurrent.futures import ThreadPoolExecutor
+                self._pool = (os.getpid(), ThreadPoolExecutor(self.threads - 1, thread_name_prefix='textdiff-ort'))
+            return self._pool[1]
+    def _run(self, graph: str, feeds: dict) -> np.ndarray:
+        "`graph` on `feeds`: the batch in one shard per thread (fewer for a smaller batch, each then with a share of the threads), side by side."
+        n = len(next(iter(feeds.values())))
+        shards = max(1, min(self.threads, n))
+        sess = self._session_for(graph, self.threads // shards)
+        if shards == 1: return sess.run(None, feeds)[0]
+        parts = [{k: v[a:b] for k, v in feeds.items()} for a, b in shard_bounds(n, shards)]
+        try: rest = [self._workers().submit(sess.run, None, p) for p in parts[1:]]   # ONNX Runtime lets go of the GIL while it runs
+        except RuntimeError:                   # the interpreter is shutting down and takes no new threads: the shards one by one, here
+            return np.concatenate([sess.run(None, p)[0] for p in parts])
+        return np.concatenate([sess.run(None, parts[0])[0]] + [f.result()[0] for f in rest])
 
 
 # %% ../nbs/09a_runtime.ipynb #0c2167fb
@@ -158,11 +173,13 @@ def load_ort(
     fingerprint: str | None = None, # the weights the caller expects; `OnnxExportError` if the directory holds others. None: any
 ) -> OrtModel:                      # loaded once per directory and thread count
     "The `OrtModel` of `directory`, loaded once per process and thread count; `OnnxExportError` if it is missing, tampered with, or (given `fingerprint`) of other weights."
-    key = (str(Path(directory).resolve()), threads or default_threads())
+    n = default_threads() if threads is None else int(threads)
+    if n < 1: raise ValueError(f"threads must be 1 or more, got {threads}")
+    key = (str(Path(directory).resolve()), n)
     if key not in _LOADED:
         if fingerprint is not None and read_manifest(directory)['fingerprint'] != fingerprint:   # before the sessions' cost
             raise OnnxExportError(f"{directory} holds other weights than {fingerprint}")
-        _LOADED[key] = OrtModel(directory, threads)
+        _LOADED[key] = OrtModel(directory, n)
     om = _LOADED[key]
     if fingerprint is not None and om.fingerprint != fingerprint:
         raise OnnxExportError(f"{directory} holds weights {om.fingerprint}, not {fingerprint}")
