@@ -98,10 +98,8 @@ def _device_opts(g):
 def _backend_opt(g):
     "`--backend`, for every command that generates."
     from textdiff_mnist.generation import DEFAULT_BACKEND
-    from textdiff_mnist.runtime import BACKENDS
-    g.add_argument('--backend', choices=BACKENDS, default=DEFAULT_BACKEND,
-                   help='auto (the default): ONNX Runtime for the bundled weights when the model runs on the CPU, else torch; '
-                        'torch (needs PyTorch); or onnxruntime (CPU only; chapter 9a)')
+    from textdiff_mnist.runtime import BACKENDS, BACKEND_HELP
+    g.add_argument('--backend', choices=BACKENDS, default=DEFAULT_BACKEND, help=BACKEND_HELP)
 
 def _gen_opts(g, n=1, samplers=None):
     "The sampling options of `generate` and `demo`, with the library's defaults."
@@ -358,28 +356,17 @@ def _add_bench(sub):
 # %% ../nbs/13_cli.ipynb #3cb71d63
 def _cmd_serve(a):
     "The `serve` subcommand: the HTTP API and web page of chapter 16 (needs the `serve` extra)."
-    from textdiff_mnist.serve_settings import ServeSettings
-    try: settings = ServeSettings.from_args(a)
+    from textdiff_mnist.serve_settings import server_settings
+    try: settings = server_settings(a)                                          # a bad limit, device or backend: one line, before loading
     except ValueError as e: raise _CLIError(str(e)) from None
     try: from textdiff_mnist.serve import run_server
     except ImportError as e: raise _CLIError(f'serve needs the serve extra ({e.name} is missing): pip install "textdiff-mnist[serve]"') from None
-    try:
-        from textdiff_mnist.runtime import resolve_backend
-        from textdiff_mnist.generation import _on_cpu
-        resolve_backend(a.backend, 'cpu' if _on_cpu(a.device) else a.device)        # one line, before loading
-    except ValueError as e: raise _CLIError(str(e)) from None
-    run_server(a.host, a.port, a.checkpoint, a.token, settings, device=a.device, backend=a.backend)
+    run_server(a.host, a.port, a.checkpoint, a.token, settings, log_level=a.log_level, device=a.device, backend=a.backend)
 
 def _add_serve(sub):
-    from textdiff_mnist.serve_settings import ServeSettings
+    from textdiff_mnist.serve_settings import add_server_arguments
     s = sub.add_parser('serve', help='serve the model over HTTP: POST /v1/generate, GET /v1/health, a web page at / (needs the serve extra)')
-    s.add_argument('--host', default='127.0.0.1', help='interface to listen on (default: 127.0.0.1, loopback only; any other needs --token)')
-    s.add_argument('--port', type=_positive_int, default=8000, help='TCP port to listen on, 1 to 65535')
-    s.add_argument('--checkpoint', default=None, help='a checkpoint or weights file (default: the bundled weights)')
-    s.add_argument('--device', default='auto', help='where the model runs: auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps')
-    s.add_argument('--token', default=None, help='require "Authorization: Bearer TOKEN" on /v1/ except health (default: $TEXTDIFF_MNIST_TOKEN)')
-    ServeSettings.add_arguments(s)             # --max-images, --queue-size, ...: one flag per limit, its help and default from the field
-    _backend_opt(s)
+    add_server_arguments(s)                    # the options of `python -m textdiff_mnist.serve` too, written once (chapter 16a)
     s.set_defaults(func=_cmd_serve)
 
 # %% ../nbs/13_cli.ipynb #eb9dad81

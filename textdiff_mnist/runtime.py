@@ -15,12 +15,14 @@ from .pretrained import BUNDLED_WEIGHTS, BAKED_WEIGHTS, FAST_WEIGHTS
 from .tokenizer import token_ids, PROMPT_MODES
 
 # %% auto #0
-__all__ = ['BACKENDS', 'ONNX_EXTRA', 'ORT_INSTALL', 'TORCH_EXTRA', 'MANIFEST', 'GRAPHS', 'SHIPPED', 'BackendError',
-           'resolve_backend', 'OnnxExportError', 'read_manifest', 'bundled_export', 'shard_bounds', 'default_threads',
-           'OrtModel', 'load_ort']
+__all__ = ['BACKENDS', 'BACKEND_HELP', 'ONNX_EXTRA', 'ORT_INSTALL', 'TORCH_EXTRA', 'MANIFEST', 'GRAPHS', 'SHIPPED',
+           'BackendError', 'resolve_backend', 'OnnxExportError', 'read_manifest', 'bundled_export', 'shard_bounds',
+           'default_threads', 'OrtModel', 'load_ort']
 
 # %% ../nbs/09a_runtime.ipynb #6191548a
 BACKENDS = ('auto', 'torch', 'onnxruntime')
+BACKEND_HELP = ('auto (the default): ONNX Runtime for the bundled weights when the model runs on the CPU, else torch; '
+                'torch (needs PyTorch); or onnxruntime (CPU only; chapter 9a)')   # `--backend`'s help, on every command that generates
 ONNX_EXTRA = "pip install 'textdiff-mnist[onnx]'"      # the exporter (onnx, onnxscript; with torch): chapter 9b
 ORT_INSTALL = "pip install onnxruntime==1.32.0"        # ONNX Runtime is a dependency: missing only from a broken install
 TORCH_EXTRA = "pip install 'textdiff-mnist[torch]'"    # PyTorch: training, exporting, other weights and devices
