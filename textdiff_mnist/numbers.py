@@ -12,10 +12,10 @@ import numpy as np
 from PIL import Image
 from . import __version__
 from .core import to_uint8, as_output
-from .noise import randn
+from .noise import np_noise_source
 from .captions import (read_prompt, read_number, digit_prompts, complete_style, captions_for, ParsedNumber,
                                      NoDigitError, MAX_NUMBER_DIGITS, DIGIT_WORDS)
-from .samplers import clip_noise
+from .samplers import clip_noise, noise_source
 from .generation import (GenerationError, Request, model_for, run_sampler, generate, image_seed, check_int, check_prompt_length,
                                        validate_request, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_SAMPLER, DEFAULT_SCHEDULE,
                                        DEFAULT_BACKEND, MAX_IMAGES)
@@ -43,13 +43,9 @@ SHARED_NOISE = 0.0     # the share of each digit's starting noise that is common
 def number_noise(number_seed: int, k: int, rho: float = SHARED_NOISE, tensors: bool = False):
     """Starting noise `(k,1,28,28)` for the `k` digits of one number: `sqrt(rho)` of a shared draw plus `sqrt(1-rho)` of each digit's own, clipped.
     Drawn as `generate` draws for the backend: by torch's generator for a torch network (`tensors`), else by its numpy twin (chapter 6a), a float32 array."""
-    if tensors:
-        import torch
-        from textdiff_mnist.core import generator_for
-        draw, stack = (lambda s: torch.randn((1, 28, 28), generator=generator_for(s))), torch.stack
-    else: draw, stack = (lambda s: randn((1, 28, 28), seed=s)), np.stack
-    own = stack([draw(digit_seed(number_seed, j)) for j in range(k)])
-    if rho: own = math.sqrt(rho) * draw(number_seed) + math.sqrt(1 - rho) * own
+    source = noise_source if tensors else np_noise_source           # chapter 10's and chapter 6a's: one (1, 28, 28) draw per seed, stacked
+    own = source([digit_seed(number_seed, j) for j in range(k)])()
+    if rho: own = math.sqrt(rho) * source([number_seed])()[0] + math.sqrt(1 - rho) * own
     return clip_noise(own)
 
 # %% ../nbs/19b_numbers.ipynb #4a13d22e
